@@ -1,7 +1,7 @@
 //go:build tools
 
-// Package teststack records the commands this module builds so that
-// go mod tidy keeps their dependencies.
+// Package teststack records the commands this module builds, so that
+// go mod tidy keeps their dependencies in go.mod and go.sum.
 package teststack
 
 import (

@@ -1,0 +1,1 @@
+"""Helpers that integration and end-to-end tests share: connectors, tables and topics."""
