@@ -11,6 +11,8 @@ Every error the operator raises on purpose derives from ``SnapshotOperatorError`
     │   └── ConnectResponseInvalid    a success status with a body that is not the expected JSON
     └── SignalError                   sending a Debezium signal failed
         ├── SignalChannelUnavailable  transient: the database or topic could not be reached
+        │   └── SignalChannelNotConfigured  permanent: the connector config gives no usable
+        │                                   connection settings or credentials
         └── SignalRejected            permanent: the channel refused the signal
 
 ``retryable`` is true on the transient classes, so a caller can decide whether another
@@ -193,6 +195,28 @@ class SignalRejected(SignalError):
             f"The {channel} signal channel of connector {connector!r} rejected the "
             f"stop-snapshot signal: {detail}. Check the connector's signal.data.collection "
             "setting and the permissions of the credentials used to write signals.",
+            connector=connector,
+            channel=channel,
+        )
+        self.detail = detail
+
+
+class SignalChannelNotConfigured(SignalChannelUnavailable):
+    """The connector's configuration gives the operator no usable way to write a signal.
+
+    Examples are a connector config without ``database.hostname`` and a password that is an
+    externalized config-provider reference, which only Kafka Connect can resolve. It derives
+    from ``SignalChannelUnavailable`` because the channel cannot be used, but retrying does
+    not help until the configuration changes, so ``retryable`` is false.
+    """
+
+    retryable = False
+
+    def __init__(self, *, connector: str, channel: str, detail: str, remedy: str):
+        SignalError.__init__(
+            self,
+            f"The {channel} signal channel of connector {connector!r} cannot be used: "
+            f"{detail}. {remedy}",
             connector=connector,
             channel=channel,
         )

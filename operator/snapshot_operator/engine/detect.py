@@ -512,3 +512,17 @@ def _shorten(value: Any) -> str:
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
+
+
+def incremental_collections(offsets: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Return the tables that incremental snapshots in the offsets still have to read.
+
+    The names come from ``incremental_snapshot_collections`` in every partition, in order and
+    without repeats. An empty list means the offsets name none, or in a format not understood.
+    """
+    names: list[str] = []
+    for entry in offsets:
+        for name in _collection_names(_offset_of(entry).get(COLLECTIONS_KEY)):
+            if name not in names:
+                names.append(name)
+    return names
