@@ -55,6 +55,9 @@ from snapshot_operator.models.status import (
 logger = logging.getLogger(__name__)
 
 STOP_SIGNAL_TYPE = "stop-snapshot"
+# Stopping a task waits up to task.shutdown.graceful.timeout.ms (5 s by default), so a restart
+# shows as RESTARTING or UNASSIGNED for about that long; polling twice a second catches it.
+RESTART_POLL_SECONDS = 0.5
 _REGEX_SPECIAL = set("\\.^$|?*+()[]{}")
 
 
@@ -231,6 +234,14 @@ async def _act(
         return _result(name, Outcome.FAILED, message, facts=facts, detection=detection)
     if kind is SnapshotType.INCREMENTAL:
         return await _stop_incremental(run, name, facts, detection)
+    if not _tasks_running(status):
+        message = (
+            f"{detection.reason} The connector is {status.state} and its tasks are "
+            f"{', '.join(sorted({task.state for task in status.tasks})) or 'not assigned'}, so no "
+            "snapshot runs now; on its next start Debezium 3.0.2+ skips the interrupted blocking "
+            "snapshot. Nothing was changed."
+        )
+        return _result(name, Outcome.NOT_RUNNING, message, facts=facts, detection=detection)
     return await _stop_blocking(run, name, facts, status, detection)
 
 
@@ -372,7 +383,11 @@ async def _stop_blocking(
             ", ".join(sorted(status.worker_ids)) or "an unknown worker",
         )
         await run.client.restart(name, include_tasks=True, only_failed=False)
-        running = await _poll(run, lambda: _running_again(run, name))
+        # Kafka Connect carries the restart out asynchronously, on the worker's herder thread:
+        # until then the status still reads RUNNING. Wait to see the restart, then the tasks
+        # running again.
+        restarting = await _poll(run, lambda: _restart_seen(run, name), RESTART_POLL_SECONDS)
+        running = restarting and await _poll(run, lambda: _running_again(run, name))
 
     if running:
         message = (
@@ -388,8 +403,9 @@ async def _stop_blocking(
             verified=True,
             **extra,
         )
+    seen = "they are not yet running again" if restarting else "the restart was not yet seen"
     message = (
-        "Requested a restart of the connector and its tasks; they are not yet running again after "
+        f"Requested a restart of the connector and its tasks; {seen} after "
         f"{run.verify_timeout_seconds:.0f} s. Check GET /connectors/{name}/status."
     )
     return _result(
@@ -419,19 +435,27 @@ def _blocking_refusal(facts: _Facts) -> str | None:
     return None
 
 
+async def _restart_seen(run: SourceRun, name: str) -> bool:
+    """Return whether the connector or a task is no longer RUNNING, as during a restart."""
+    return not _tasks_running(await run.client.get_status(name))
+
+
 async def _running_again(run: SourceRun, name: str) -> bool:
     return _tasks_running(await run.client.get_status(name))
 
 
-async def _poll(run: SourceRun, check: Callable[[], Awaitable[bool]]) -> bool:
+async def _poll(
+    run: SourceRun, check: Callable[[], Awaitable[bool]], interval: float | None = None
+) -> bool:
     """Call ``check`` until it returns True or the verify timeout passes; return the last answer."""
+    interval = run.verify_poll_interval_seconds if interval is None else interval
     deadline = run.clock() + run.verify_timeout_seconds
     while True:
         if await check():
             return True
-        if run.clock() + run.verify_poll_interval_seconds > deadline:
+        if run.clock() + interval > deadline:
             return False
-        await run.sleep(run.verify_poll_interval_seconds)
+        await run.sleep(interval)
 
 
 def _result(
