@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install stack-up stack-down stack-status lint test unit demo clean
+.PHONY: install stack-up stack-down stack-status lint test unit demo demo-clean clean
 
 $(BIN)/pip:
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,9 @@ test: lint stack-up
 
 clean: stack-down
 	rm -rf $(VENV)
+
+demo: stack-up
+	$(BIN)/python -m demo
+
+demo-clean:
+	$(BIN)/python -m demo clean

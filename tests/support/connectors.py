@@ -31,6 +31,8 @@ class ConnectorSpec:
     topic_prefix: str
     table: str
     config: dict[str, str] = field(default_factory=dict)
+    own_signal_table: bool = False
+    """Whether the connector reads a signaling table of its own rather than the shared one."""
 
     @property
     def topic(self) -> str:
@@ -45,10 +47,15 @@ class ConnectorSpec:
     @property
     def signal_table(self) -> str:
         schema = "public" if self.family == "postgres" else config.DB_NAME
+        if self.own_signal_table:
+            return f"{schema}.{self.table}_signal"
         return f"{schema}.{config.SIGNAL_TABLE}"
 
 
-def postgres_config(name: str, prefix: str, tables: list[str], **extra: str) -> dict[str, str]:
+def postgres_config(
+    name: str, prefix: str, tables: list[str], signal_table: str | None = None, **extra: str
+) -> dict[str, str]:
+    signal_table = signal_table or f"public.{config.SIGNAL_TABLE}"
     return {
         "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
         "tasks.max": "1",
@@ -62,15 +69,18 @@ def postgres_config(name: str, prefix: str, tables: list[str], **extra: str) -> 
         "slot.name": f"slot_{prefix}",
         "publication.name": f"pub_{prefix}",
         "publication.autocreate.mode": "filtered",
-        "table.include.list": ",".join([*tables, f"public.{config.SIGNAL_TABLE}"]),
-        "signal.data.collection": f"public.{config.SIGNAL_TABLE}",
+        "table.include.list": ",".join([*tables, signal_table]),
+        "signal.data.collection": signal_table,
         "snapshot.mode": "initial",
         "heartbeat.interval.ms": "1000",
         **extra,
     }
 
 
-def mariadb_config(name: str, prefix: str, tables: list[str], **extra: str) -> dict[str, str]:
+def mariadb_config(
+    name: str, prefix: str, tables: list[str], signal_table: str | None = None, **extra: str
+) -> dict[str, str]:
+    signal_table = signal_table or f"{config.DB_NAME}.{config.SIGNAL_TABLE}"
     return {
         "connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
         "tasks.max": "1",
@@ -81,8 +91,8 @@ def mariadb_config(name: str, prefix: str, tables: list[str], **extra: str) -> d
         "database.server.id": str(random.randint(100_000, 4_000_000)),
         "database.include.list": config.DB_NAME,
         "topic.prefix": prefix,
-        "table.include.list": ",".join([*tables, f"{config.DB_NAME}.{config.SIGNAL_TABLE}"]),
-        "signal.data.collection": f"{config.DB_NAME}.{config.SIGNAL_TABLE}",
+        "table.include.list": ",".join([*tables, signal_table]),
+        "signal.data.collection": signal_table,
         "schema.history.internal.kafka.bootstrap.servers": f"127.0.0.1:{config.PORTS.kafka}",
         "schema.history.internal.kafka.topic": f"schema-history.{prefix}",
         "snapshot.mode": "initial",
@@ -108,6 +118,21 @@ class ConnectAdmin:
         response = self.http.delete(f"/connectors/{name}")
         if response.status_code not in (204, 404):
             response.raise_for_status()
+
+    def delete_with_offsets(self, name: str) -> None:
+        """Stop the connector, delete its committed offsets (Kafka 3.6+), then the connector.
+
+        Kafka Connect keeps a deleted connector's offsets, and a new connector of the same name
+        would resume from them.
+        """
+        if self.http.get(f"/connectors/{name}").status_code == 404:
+            return
+        self.http.put(f"/connectors/{name}/stop").raise_for_status()
+        wait_for(
+            lambda: self.status(name)["connector"]["state"] == "STOPPED", 60, f"{name} to stop"
+        )
+        self.http.delete(f"/connectors/{name}/offsets").raise_for_status()
+        self.delete(name)
 
     def status(self, name: str) -> dict[str, Any]:
         response = self.http.get(f"/connectors/{name}/status")

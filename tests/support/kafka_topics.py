@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 
 Events = list[dict[str, Any]]
 
@@ -19,9 +19,11 @@ def read_events(
     timeout: float = 60,
     stop_when: Callable[[Events], bool] | None = None,
     idle_seconds: float | None = None,
+    start: dict[int, int] | None = None,
 ) -> Events:
     """Return the JSON values on ``topic`` from its beginning; tombstones are skipped.
 
+    ``start`` (partition to offset, as ``end_offsets`` returns) reads from there instead.
     Reading ends at ``timeout`` seconds, as soon as ``stop_when(events)`` is true, or once no new
     event arrived for ``idle_seconds``.
     """
@@ -33,7 +35,13 @@ def read_events(
     )
     events: Events = []
     try:
-        consumer.subscribe([topic])
+        if start is None:
+            consumer.subscribe([topic])
+        else:
+            partitions = [TopicPartition(topic, partition) for partition in start]
+            consumer.assign(partitions)
+            for partition in partitions:
+                consumer.seek(partition, start[partition.partition])
         deadline = time.monotonic() + timeout
         last_arrival = time.monotonic()
         while time.monotonic() < deadline:
@@ -59,3 +67,13 @@ def has_row(key: str, value: object) -> Callable[[Events], bool]:
         return any((event.get("after") or {}).get(key) == value for event in events)
 
     return predicate
+
+
+def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """Return the offset after the last record of each partition of ``topic``."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        return {tp.partition: offset for tp, offset in consumer.end_offsets(partitions).items()}
+    finally:
+        consumer.close()

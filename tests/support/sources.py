@@ -19,6 +19,7 @@ import psycopg
 import pymysql
 
 from tests.stack import StackInfo
+from tests.stack.databases import signal_table_ddl
 from tests.support.connectors import (
     ConnectAdmin,
     ConnectorSpec,
@@ -91,6 +92,17 @@ class Source:
         )
 
 
+def named_spec(name: str, family: str) -> ConnectorSpec:
+    """Return the table and topic names of a connector with a fixed name, such as the demo's."""
+    return ConnectorSpec(
+        name=name,
+        family=family,
+        topic_prefix=name.replace("-", ""),
+        table=name.replace("-", "_"),
+        own_signal_table=True,
+    )
+
+
 def incremental_running(offsets: dict[str, Any]) -> bool:
     return any(key.startswith("incremental_snapshot_") for key in offsets)
 
@@ -106,19 +118,31 @@ def create_source(
     rows: int,
     *,
     prefix: str = "e2e",
+    name: str | None = None,
     chunk_size: int = 256,
     **extra: str,
 ) -> Source:
-    """Create a table with ``rows`` rows and a running connector that streams it."""
-    suffix = unique_suffix()
-    short = "pg" if family == "postgres" else "maria"
-    spec = ConnectorSpec(
-        name=f"{prefix}-{short}-{suffix}",
-        family=family,
-        topic_prefix=f"{prefix}{short}{suffix}",
-        table=f"orders_{suffix}",
-    )
+    """Create a table with ``rows`` rows and a running connector that streams it.
+
+    Without ``name`` the connector gets a fresh name from ``prefix``; with it, the names follow
+    ``named_spec``, so a later run can find and drop them.
+    """
+    if name is None:
+        suffix = unique_suffix()
+        short = "pg" if family == "postgres" else "maria"
+        spec = ConnectorSpec(
+            name=f"{prefix}-{short}-{suffix}",
+            family=family,
+            topic_prefix=f"{prefix}{short}{suffix}",
+            table=f"orders_{suffix}",
+            own_signal_table=True,
+        )
+    else:
+        spec = named_spec(name, family)
     source = Source(stack, admin, spec)
+    # Every connector reads every row of the signaling tables it captures, so each source gets
+    # its own: a signal meant for one connector must not reach another.
+    source.execute(signal_table_ddl(spec.signal_table))
     settings = {
         "snapshot.mode": "no_data",
         "incremental.snapshot.chunk.size": str(chunk_size),
@@ -132,7 +156,7 @@ def create_source(
                 f" SELECT g, repeat('x', 200) FROM generate_series(1, {rows}) g"
             )
         connector = postgres_config(
-            spec.name, spec.topic_prefix, [spec.qualified_table], **settings
+            spec.name, spec.topic_prefix, [spec.qualified_table], spec.signal_table, **settings
         )
     else:
         source.execute(f"CREATE TABLE {spec.table} (id INT PRIMARY KEY, payload VARCHAR(255))")
@@ -140,7 +164,9 @@ def create_source(
             source.execute(
                 f"INSERT INTO {spec.table} SELECT seq, REPEAT('x', 200) FROM seq_1_to_{rows}"
             )
-        connector = mariadb_config(spec.name, spec.topic_prefix, [spec.qualified_table], **settings)
+        connector = mariadb_config(
+            spec.name, spec.topic_prefix, [spec.qualified_table], spec.signal_table, **settings
+        )
     admin.create(spec.name, connector)
     admin.wait_running(spec.name)
     # The connector commits its first offsets once it has streamed something.
@@ -148,9 +174,15 @@ def create_source(
     return source
 
 
-def drop_source(source: Source) -> None:
-    """Delete the connector, its replication slot (PostgreSQL) and its table."""
-    source.admin.delete(source.name)
+def drop_source(source: Source, *, reset_offsets: bool = False) -> None:
+    """Delete the connector, its replication slot (PostgreSQL) and its table.
+
+    ``reset_offsets`` also deletes the connector's committed offsets, for names that are reused.
+    """
+    if reset_offsets:
+        source.admin.delete_with_offsets(source.name)
+    else:
+        source.admin.delete(source.name)
     if source.spec.family == "postgres":
         slot = f"slot_{source.spec.topic_prefix}"
         deadline = time.monotonic() + 30
@@ -167,3 +199,5 @@ def drop_source(source: Source) -> None:
             (slot,),
         )
     source.execute(f"DROP TABLE IF EXISTS {source.spec.table}")
+    if source.spec.own_signal_table:
+        source.execute(f"DROP TABLE IF EXISTS {source.spec.signal_table}")

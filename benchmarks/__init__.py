@@ -1,0 +1,1 @@
+"""Benchmarks that run the operator against simulated load; see README.md."""

@@ -1,0 +1,1 @@
+"""The README's demo: real Debezium snapshots on the local stack, stopped by one resource."""
