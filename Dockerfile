@@ -1,10 +1,9 @@
 # The snapshot-operator image.
 #
 # The builder stage turns the project and every dependency into wheels, with the versions pinned
-# in constraints.txt; the final stage installs those wheels from a local folder only (no index),
+# in constraints.txt. The final stage installs those wheels from a local folder only (no index),
 # so the image holds no compiler, no pip cache and no source tree. The operator runs as user
-# 10001 and needs no writable path: the Helm chart mounts an emptyDir at /tmp and sets a
-# read-only root filesystem.
+# 10001. The Helm chart runs it with a read-only root filesystem and an emptyDir at /tmp.
 #
 #   docker build -t REGISTRY/snapshot-operator:0.1.0 .   (needs BuildKit for RUN --mount)
 #
@@ -19,10 +18,7 @@ RUN python -m pip install pip==25.3 setuptools==84.2.1 wheel==0.48.0
 WORKDIR /src
 COPY pyproject.toml constraints.txt README.md ./
 COPY operator ./operator
-# constraints.txt also lists the editable checkout of a developer machine ("-e PATH"), which is
-# no constraint: leave that line out.
-RUN grep -v '^-e ' constraints.txt > /tmp/constraints.txt \
- && pip wheel --no-build-isolation --constraint /tmp/constraints.txt --wheel-dir /wheels .
+RUN pip wheel --no-build-isolation --constraint constraints.txt --wheel-dir /wheels .
 
 FROM ${PYTHON_IMAGE}
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \

@@ -1,7 +1,7 @@
 """Run a bulk stop over thousands of simulated connectors and print what the limiter allowed.
 
 The cluster is ``SimulatedConnect`` from ``tests.support.connect_simulation``: an in-memory
-Kafka Connect REST API behind ``httpx.MockTransport``, because no real cluster here holds
+Kafka Connect REST API behind ``httpx.MockTransport``, because no real cluster here can run
 thousands of connectors. Everything above the transport is the operator's own code:
 ``run_bulk_stop`` with ``selectAll``, the real ``ConnectClient``, ``ClusterLimiter`` and
 ``RetryPolicy``, on the real event loop clock. Only the waits the engine takes to confirm a
@@ -82,12 +82,13 @@ class Mix:
 
 @dataclass(frozen=True)
 class Figures:
-    """What one run measured."""
+    """Figures measured by one run."""
 
     rps_limit: float
     sources: int
     outcomes: Mapping[str, int]
     requests: int
+    transient_responses: int
     wall_seconds: float
     max_in_one_second: int
     peak_in_flight: int
@@ -152,9 +153,11 @@ def peak_rss_mib() -> float:
 async def run_once(args: argparse.Namespace, rps: float) -> Figures:
     mix = Mix(args.incremental, args.blocking, args.not_found, args.sinks)
     sim = build_cluster(args.connectors, args.workers, mix, args.latency, args.seed)
-    if args.conflict_rate > 0:
-        # Every request may meet a rebalance: spread that many one-off 409s over the run.
-        sim.inject(409, path=None, times=round(args.conflict_rate * args.connectors * 3))
+    conflict_rng = random.Random(args.seed + 1)
+    for name in sim.connectors:
+        if conflict_rng.random() < args.conflict_rate:
+            # A rebalance answers the first status read of this connector with 409.
+            sim.inject(409, path=f"/connectors/{name}/status")
 
     def open_in_memory(
         family: ConnectorFamily,
@@ -204,6 +207,11 @@ async def run_once(args: argparse.Namespace, rps: float) -> Figures:
         sources=len(results),
         outcomes=dict(outcomes.most_common()),
         requests=len(sim.requests),
+        transient_responses=sum(
+            1
+            for request in sim.requests
+            if request.status is None or request.status in (409, 429) or request.status >= 500
+        ),
         wall_seconds=wall,
         max_in_one_second=max_in_one_second([request.at for request in sim.requests]),
         peak_in_flight=sim.peak_in_flight,
@@ -220,6 +228,7 @@ def report(args: argparse.Namespace, figures: Figures) -> str:
         ("sources selected", f"{figures.sources}"),
         ("outcomes", outcomes or "none"),
         ("requests sent", f"{figures.requests}"),
+        ("transient responses", f"{figures.transient_responses} (retried by the client)"),
         ("wall time", f"{figures.wall_seconds:.1f} s"),
         (
             "requests/s observed",
@@ -242,64 +251,81 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         description="Run a selectAll bulk stop over a simulated Kafka Connect cluster and print "
         "the request rate, concurrency, restarts per worker and memory it took.",
     )
-    parser.add_argument(
-        "--connectors", type=int, default=2000, help="connectors to simulate (default 2000)"
-    )
-    parser.add_argument(
+
+    limits = parser.add_argument_group("limits of the cluster, as in the operator configuration")
+    limits.add_argument(
         "--rps",
         type=float,
         action="append",
-        help="requests per second of the limiter; repeat for several runs (default 50)",
+        help="requests per second of the limiter; repeat for one run per rate (default 60)",
     )
-    parser.add_argument(
+    limits.add_argument(
         "--burst", type=int, default=DEFAULT_BURST, help="token bucket burst (default 5)"
     )
-    parser.add_argument(
+    limits.add_argument(
         "--max-concurrency",
         type=int,
         default=DEFAULT_MAX_CONCURRENCY,
         help="sources at once and requests in flight (default 2)",
     )
-    parser.add_argument("--workers", type=int, default=8, help="Connect workers (default 8)")
-    parser.add_argument(
+
+    cluster = parser.add_argument_group("the simulated cluster")
+    cluster.add_argument(
+        "--connectors", type=int, default=2000, help="connectors to simulate (default 2000)"
+    )
+    cluster.add_argument("--workers", type=int, default=8, help="Connect workers (default 8)")
+    cluster.add_argument(
         "--latency",
         type=float,
         default=0.002,
         help="seconds the simulated worker takes per request (default 0.002)",
     )
-    parser.add_argument(
-        "--incremental", type=float, default=0.08, help="fraction in an incremental snapshot"
+    cluster.add_argument(
+        "--incremental",
+        type=float,
+        default=0.08,
+        help="fraction in an incremental snapshot (default 0.08)",
     )
-    parser.add_argument(
-        "--blocking", type=float, default=0.04, help="fraction in a blocking snapshot"
+    cluster.add_argument(
+        "--blocking",
+        type=float,
+        default=0.04,
+        help="fraction in a blocking snapshot (default 0.04)",
     )
-    parser.add_argument(
-        "--not-found", type=float, default=0.03, help="fraction deleted right after the listing"
+    cluster.add_argument(
+        "--not-found",
+        type=float,
+        default=0.03,
+        help="fraction deleted right after the listing (default 0.03)",
     )
-    parser.add_argument(
-        "--sinks", type=float, default=0.01, help="fraction that are sink connectors"
+    cluster.add_argument(
+        "--sinks", type=float, default=0.01, help="fraction that are sink connectors (default 0.01)"
     )
-    parser.add_argument(
+    cluster.add_argument(
         "--conflict-rate",
         type=float,
         default=0.0,
-        help="one-off HTTP 409 answers per connector, retried with backoff (default 0)",
+        help="fraction of connectors whose first status read gets HTTP 409, which the client "
+        "retries with backoff (default 0)",
     )
-    parser.add_argument(
+    cluster.add_argument("--seed", type=int, default=1, help="seed of the mix and the jitter")
+
+    waits = parser.add_argument_group("waits of the engine, shortened from the operator defaults")
+    waits.add_argument(
         "--poll-interval",
         type=float,
         default=0.05,
         help="seconds between verify reads and before the blocking confirm read (default 0.05)",
     )
-    parser.add_argument(
+    waits.add_argument(
         "--verify-timeout",
         type=float,
         default=5.0,
         help="seconds to verify each stop (default 5)",
     )
-    parser.add_argument("--seed", type=int, default=1, help="seed of the mix and the jitter")
+
     args = parser.parse_args(argv)
-    args.rps = args.rps or [50.0]
+    args.rps = args.rps or [60.0]
     return args
 
 

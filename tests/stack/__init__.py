@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import config, databases, kafka, kube
+from . import config, databases, helm, kafka, kube
 from .proc import StackError
 
 __all__ = ["StackError", "StackInfo", "down", "info", "up"]
@@ -45,6 +45,7 @@ def info() -> StackInfo:
 def up() -> StackInfo:
     config.log_dir().mkdir(parents=True, exist_ok=True)
     kube.up()
+    helm.build()
     databases.up()
     kafka.up()
     return info()

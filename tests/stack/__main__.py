@@ -6,30 +6,36 @@ import argparse
 import sys
 import time
 
-from . import StackError, down, info, up
+from . import StackError, down, helm, info, up
 from .databases import MARIADB, POSTGRES
 from .kafka import CONNECT, KAFKA
 from .kube import APISERVER, ETCD
-from .proc import port_open
+from .proc import memory_mib, port_open
 
 COMPONENTS = (ETCD, APISERVER, POSTGRES, MARIADB, KAFKA, CONNECT)
 
 
 def _status() -> int:
     running = 0
+    total_resident = total_peak = 0
     for component in COMPONENTS:
         state = "running" if component.is_running() else "stopped"
         running += state == "running"
+        resident, peak = memory_mib(component)
+        total_resident += resident
+        total_peak += peak
         print(
-            f"{component.name:16} {state:8} 127.0.0.1:{component.port}  log: {component.log_file}"
+            f"{component.name:16} {state:8} 127.0.0.1:{component.port:<6}"
+            f" RSS {resident:5} MiB (peak {peak:5} MiB)  log: {component.log_file}"
         )
+    print(f"{'total':16} {'':8} {'':16} RSS {total_resident:5} MiB (peak {total_peak:5} MiB)")
     return 0 if running == len(COMPONENTS) else 1
 
 
 def _env() -> None:
     stack = info()
     print(f"export KUBECONFIG={stack.kubeconfig}")
-    print(f"export PATH={stack.kubectl.parent}:$PATH")
+    print(f"export PATH={helm.bin_dir()}:{stack.kubectl.parent}:$PATH")
     print(f"export CONNECT_URL={stack.connect_url}")
 
 

@@ -33,6 +33,8 @@ DEBIAN_PACKAGES = {
     "postgresql-15": "15.20-0+deb12u1",
     "mariadb-server": "1:10.11.19-0+deb12u1",
     "openssl": None,
+    # Runs the Argo CD health check (Lua) in the chart tests.
+    "lua5.4": "5.4.4-3+deb12u1",
 }
 
 ADMIN_TOKEN = "snapshot-operator-stack-admin"  # a fixed token for a loopback-only test server

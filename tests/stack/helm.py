@@ -36,8 +36,8 @@ def build() -> Path:
     if target.exists():
         return target
     log = config.log_dir() / "build-helm.log"
-    # go install writes the binary into GOBIN under its command name; a partial folder that is
-    # renamed at the end means an interrupted build never leaves a half-written binary behind.
+    # go install writes the binary into GOBIN under its command name. GOBIN is a partial folder,
+    # renamed at the end, so an interrupted build never leaves a half-written binary behind.
     partial = bin_dir().with_name(f"{bin_dir().name}.partial")
     partial.mkdir(parents=True, exist_ok=True)
     log.parent.mkdir(parents=True, exist_ok=True)

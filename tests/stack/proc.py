@@ -49,6 +49,31 @@ class Component:
         return self.pid() is not None and port_open(self.port)
 
 
+def memory_mib(component: Component) -> tuple[int, int]:
+    """Return the resident and peak resident memory (MiB) of the component's process group."""
+    pid = component.pid()
+    if pid is None:
+        return 0, 0
+    group = os.getpgid(pid)
+    resident = peak = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != group:
+                continue
+            fields = dict(
+                line.split(":", 1)
+                for line in (entry / "status").read_text().splitlines()
+                if ":" in line
+            )
+        except (ProcessLookupError, FileNotFoundError, PermissionError):
+            continue
+        resident += int(fields.get("VmRSS", "0 kB").split()[0])
+        peak += int(fields.get("VmHWM", "0 kB").split()[0])
+    return resident // 1024, peak // 1024
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -10,8 +10,9 @@ serves the requests the operator sends, with bodies in the shapes Kafka Connect 
 - ``POST /connectors/{name}/restart?includeTasks=...&onlyFailed=...``, which returns 202 with
   the instances to restart marked ``RESTARTING``, or 204 when both flags are false.
 
-It is a simulation, not a Kafka Connect: it exists because no real cluster here holds thousands
-of connectors, and because unit tests must script what a real worker does only by chance.
+It is a simulation, not a Kafka Connect. It exists because no real cluster here can run
+thousands of connectors, and because unit tests must script what a real worker does only by
+chance.
 What it models, and how it differs from a real worker:
 
 - A restart is carried out after a set number of status reads (``restarting_reads``), not
@@ -57,7 +58,8 @@ RESTARTING = "RESTARTING"
 RUNNING = "RUNNING"
 INCREMENTAL_KEY_PREFIX = "incremental_snapshot_"
 
-# The message Kafka Connect sends with 409 while the workers rebalance (HerderRequestHandler).
+# The message Kafka Connect sends with 409 while the workers rebalance (HerderRequestHandler
+# in apache/kafka).
 _REBALANCE_MESSAGE = (
     "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"
 )
@@ -161,7 +163,8 @@ class SimulatedConnect:
         self.peak_in_flight = 0
         self.restarts_by_worker: collections.Counter[str] = collections.Counter()
         self.peak_restarts_per_worker = 0
-        self._faults: list[_Fault] = []
+        # Faults by method and path, where a path of None matches every path.
+        self._faults: dict[tuple[str, str | None], list[_Fault]] = collections.defaultdict(list)
 
     # Setting up the cluster.
 
@@ -204,12 +207,12 @@ class SimulatedConnect:
         times: int | None = 1,
         retry_after: str | None = None,
     ) -> None:
-        """Answer the next ``times`` matching requests with ``fault`` instead of serving them.
+        """Respond to the next ``times`` matching requests with ``fault`` instead of serving them.
 
         ``fault`` is an HTTP status or ``TIMEOUT``. ``path`` is the decoded path, such as
         ``/connectors/orders-pg/status``, or None for every path. ``times=None`` never stops.
         """
-        self._faults.append(_Fault(method, path, fault, times, retry_after))
+        self._faults[(method, path)].append(_Fault(method, path, fault, times, retry_after))
 
     # Reading what happened.
 
@@ -295,14 +298,14 @@ class SimulatedConnect:
             self.on_request(recorded)
 
     def _take_fault(self, method: str, path: str) -> _Fault | None:
-        for fault in self._faults:
-            if fault.remaining == 0 or fault.method != method:
-                continue
-            if fault.path is not None and fault.path != path:
-                continue
-            if fault.remaining is not None:
-                fault.remaining -= 1
-            return fault
+        """Return the first injected fault that matches and counts it as used, or None."""
+        for key in ((method, path), (method, None)):
+            for fault in self._faults.get(key, ()):
+                if fault.remaining == 0:
+                    continue
+                if fault.remaining is not None:
+                    fault.remaining -= 1
+                return fault
         return None
 
     def _route(

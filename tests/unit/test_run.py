@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
 
 from snapshot_operator.engine import run as run_module
-from snapshot_operator.engine.run import effective_concurrency, run_bulk_stop
+from snapshot_operator.engine.run import (
+    OnResult,
+    OnTargets,
+    effective_concurrency,
+    run_bulk_stop,
+)
 from snapshot_operator.engine.source import SourceRun, stop_source
 from snapshot_operator.models.spec import BulkStopSnapshotSpec
 from snapshot_operator.models.status import (
@@ -38,15 +44,32 @@ def simulated_cluster(names: list[str], latency: float = 0.1) -> SimulatedConnec
     return sim
 
 
-def source_run(sim: SimulatedConnect) -> SourceRun:
-    return SourceRun(
-        client=sim.client(),
-        resource_uid=UID,
-        log_prefix="[shop/stop-all]",
-        verify_timeout_seconds=10,
-        verify_poll_interval_seconds=1,
-        blocking_confirm_seconds=1,
-    )
+async def run_simulated(
+    sim: SimulatedConnect,
+    spec: BulkStopSnapshotSpec,
+    *,
+    cluster_limit: int,
+    recorded: Sequence[SourceResult] = (),
+    on_targets: OnTargets | None = None,
+    on_result: OnResult | None = None,
+) -> list[SourceResult]:
+    async with sim.client() as client:
+        run = SourceRun(
+            client=client,
+            resource_uid=UID,
+            log_prefix="[shop/stop-all]",
+            verify_timeout_seconds=10,
+            verify_poll_interval_seconds=1,
+            blocking_confirm_seconds=1,
+        )
+        return await run_bulk_stop(
+            spec,
+            run,
+            cluster_limit=cluster_limit,
+            recorded=recorded,
+            on_targets=on_targets,
+            on_result=on_result,
+        )
 
 
 def recorded_result(name: str) -> SourceResult:
@@ -89,7 +112,7 @@ async def test_concurrency_capped_by_spec_and_cluster(
     sim = simulated_cluster(SOURCES)
     spec = BulkStopSnapshotSpec(ids=SOURCES, max_concurrency=max_concurrency)
 
-    results = await run_bulk_stop(spec, source_run(sim), cluster_limit=cluster_limit)
+    results = await run_simulated(sim, spec, cluster_limit=cluster_limit)
 
     assert len(results) == len(SOURCES)
     assert concurrency.peak == expected
@@ -111,9 +134,9 @@ async def test_recorded_results_skipped() -> None:
         reported.append(result.id)
 
     spec = BulkStopSnapshotSpec(ids=["a-pg", "b-pg", "c-pg"])
-    results = await run_bulk_stop(
+    results = await run_simulated(
+        sim,
         spec,
-        source_run(sim),
         cluster_limit=2,
         recorded=[earlier, recorded_result("not-selected")],
         on_result=on_result,
@@ -138,7 +161,7 @@ async def test_results_in_selection_order() -> None:
         finished.append(result.id)
 
     spec = BulkStopSnapshotSpec(ids=names)
-    results = await run_bulk_stop(spec, source_run(sim), cluster_limit=3, on_result=on_result)
+    results = await run_simulated(sim, spec, cluster_limit=3, on_result=on_result)
 
     assert [result.id for result in results] == names
     assert finished[-1] == "slow-pg"
@@ -153,7 +176,7 @@ async def test_on_result_called_once_per_source() -> None:
         reported.append(result.id)
 
     spec = BulkStopSnapshotSpec(ids=SOURCES)
-    await run_bulk_stop(spec, source_run(sim), cluster_limit=3, on_result=on_result)
+    await run_simulated(sim, spec, cluster_limit=3, on_result=on_result)
 
     assert sorted(reported) == SOURCES
 
@@ -166,7 +189,7 @@ async def test_on_targets_gets_selection() -> None:
         seen.append(targets)
 
     spec = BulkStopSnapshotSpec(select_all=True)
-    await run_bulk_stop(spec, source_run(sim), cluster_limit=2, on_targets=on_targets)
+    await run_simulated(sim, spec, cluster_limit=2, on_targets=on_targets)
 
     assert seen == [["a-pg", "b-pg"]]
 
@@ -180,7 +203,7 @@ async def test_failing_sources_spare_others() -> None:
         reported.append(result.id)
 
     spec = BulkStopSnapshotSpec(ids=["a-pg", "b-pg", "missing-pg", "c-pg", "d-pg"])
-    results = await run_bulk_stop(spec, source_run(sim), cluster_limit=2, on_result=on_result)
+    results = await run_simulated(sim, spec, cluster_limit=2, on_result=on_result)
 
     outcomes = [(result.id, result.data.outcome) for result in results]
     assert outcomes == [
@@ -206,12 +229,15 @@ async def test_failed_on_result_stops_remaining_sources() -> None:
         raise RuntimeError("the status patch failed")
 
     spec = BulkStopSnapshotSpec(ids=SOURCES)
-    try:
-        await run_bulk_stop(spec, source_run(sim), cluster_limit=1, on_result=on_result)
-    except* RuntimeError:
-        raised = True
-    sent = len(sim.requests)
-    await asyncio.sleep(60)
+    # The operator's client outlives a handler call, so it stays open here too.
+    async with sim.client() as client:
+        run = SourceRun(client=client, resource_uid=UID, log_prefix="[shop/stop-all]")
+        try:
+            await run_bulk_stop(spec, run, cluster_limit=1, on_result=on_result)
+        except* RuntimeError:
+            raised = True
+        sent = len(sim.requests)
+        await asyncio.sleep(60)
 
     assert raised
     assert len(sim.requests) == sent

@@ -542,15 +542,15 @@ async def test_mapped_credentials_reach_channel(
 ) -> None:
     add_postgres(sim, incremental("public.orders"))
     mapped = DatabaseCredentials(username="signal_writer", password="mapped-secret")
-    asked: list[str] = []
+    requested: list[str] = []
 
     async def credentials(connector: str) -> DatabaseCredentials | None:
-        asked.append(connector)
+        requested.append(connector)
         return mapped
 
     await stop(sim, credentials=credentials)
 
-    assert asked == [NAME]
+    assert requested == [NAME]
     assert signal_table.opened == [(ConnectorFamily.POSTGRES, NAME, mapped)]
 
 
@@ -694,7 +694,7 @@ async def test_acted_restart_never_repeated(sim: SimulatedConnect) -> None:
 
 
 @pytest.mark.parametrize(
-    ("action", "outcome", "what"),
+    ("action", "outcome", "earlier_step"),
     [
         (Action.RESTART, Outcome.RESTARTED, "restarted the connector"),
         (Action.SIGNAL, Outcome.STOPPED, "sent the stop-snapshot signal"),
@@ -705,7 +705,7 @@ async def test_acted_and_snapshot_gone_verified(
     signal_table: OpenedSignalTable,
     action: Action,
     outcome: Outcome,
-    what: str,
+    earlier_step: str,
 ) -> None:
     add_postgres(sim, streaming())
 
@@ -715,6 +715,6 @@ async def test_acted_and_snapshot_gone_verified(
     assert result.data.outcome is outcome
     assert result.data.action is action
     assert result.data.verified is True
-    assert result.message.startswith(f"An earlier run of this resource {what}")
+    assert result.message.startswith(f"An earlier run of this resource {earlier_step}")
     assert sim.restart_requests() == []
     assert signal_table.send_calls == 0

@@ -41,7 +41,7 @@ CredentialsLookup = Callable[[str], Awaitable[DatabaseCredentials | None]]
 
 
 class NoSignalChannel(Exception):
-    """The connector has no signal channel the operator can write to; the message says why."""
+    """The connector has no signal channel that the operator can write to."""
 
 
 def signal_collection(config: Mapping[str, str]) -> str:

@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 
 STOP_SIGNAL_TYPE = "stop-snapshot"
 # Stopping a task waits up to task.shutdown.graceful.timeout.ms (5 s by default), so a restart
-# shows as RESTARTING or UNASSIGNED for about that long; polling twice a second catches it.
+# shows as RESTARTING or UNASSIGNED for about that long. Polling twice a second catches it.
 RESTART_POLL_SECONDS = 0.5
 _REGEX_SPECIAL = set("\\.^$|?*+()[]{}")
 
@@ -89,7 +89,7 @@ def _loop_time() -> float:
 
 @dataclass
 class SourceRun:
-    """What one resource's run shares between its sources."""
+    """Settings and callbacks that one resource's run shares between its sources."""
 
     client: ConnectClient
     resource_uid: str
@@ -107,7 +107,7 @@ class SourceRun:
 
 @dataclass
 class _Facts:
-    """What the resolve step learned about a connector."""
+    """Facts about a connector that the resolve and detect steps gathered."""
 
     connector_class: str
     family: ConnectorFamily
@@ -234,7 +234,7 @@ async def _act(
         return _result(name, Outcome.FAILED, message, facts=facts, detection=detection)
     if kind is SnapshotType.INCREMENTAL:
         return await _stop_incremental(run, name, facts, detection)
-    if not _tasks_running(status):
+    if not _tasks_running(status) and earlier is None:
         message = (
             f"{detection.reason} The connector is {status.state} and its tasks are "
             f"{', '.join(sorted({task.state for task in status.tasks})) or 'not assigned'}, so no "
@@ -352,11 +352,28 @@ async def _stop_blocking(
         )
 
     if run.acted.get(name) is Action.RESTART:
-        # The earlier run recorded the restart just before sending it, so it was most likely
-        # sent; a second restart would break the promise to act on a source only once.
+        # The earlier run recorded the restart just before it sent it, so it was most likely sent.
+        # A second restart would break the rule that a source is acted on only once.
         logger.info(
             "%s %s: an earlier run recorded a restart; not restarting again", run.log_prefix, name
         )
+        if not _tasks_running(status):
+            # The restart is under way: wait for the tasks as after a restart of this run.
+            running = await _poll(run, lambda: _running_again(run, name))
+            message = (
+                "An earlier run of this resource restarted the connector and its tasks before "
+                "the operator stopped; "
+                + ("they run again." if running else "they are not yet running again.")
+            )
+            return _result(
+                name,
+                Outcome.RESTARTED,
+                message,
+                facts=facts,
+                detection=detection,
+                verified=running,
+                **extra,
+            )
         message = (
             f"{detection.reason} An earlier run of this resource recorded a restart of this "
             "connector, but the operator stopped before confirming it, and the offsets cannot "
@@ -447,7 +464,7 @@ async def _running_again(run: SourceRun, name: str) -> bool:
 async def _poll(
     run: SourceRun, check: Callable[[], Awaitable[bool]], interval: float | None = None
 ) -> bool:
-    """Call ``check`` until it returns True or the verify timeout passes; return the last answer."""
+    """Call ``check`` until it returns True or the verify timeout passes; return its last result."""
     interval = run.verify_poll_interval_seconds if interval is None else interval
     deadline = run.clock() + run.verify_timeout_seconds
     while True:

@@ -70,7 +70,7 @@ class KubeApi:
             secret = await asyncio.to_thread(self._core.read_namespaced_secret, ref.name, namespace)
         except client.ApiException as error:
             raise SecretUnavailable(
-                f"Cannot read {where}: the API server answered {error.status} {error.reason}. "
+                f"Cannot read {where}: the API server returned {error.status} {error.reason}. "
                 "Check that it exists and that the operator's role may get it."
             ) from None
         data = secret.data or {}
