@@ -8,10 +8,10 @@ thousands of connectors. Everything above the transport is the operator's own co
 blocking snapshot and to verify a stop are shortened, and the database signaling table is
 replaced by ``InMemorySignalTable``.
 
-The connectors are a mix: most stream, some run an incremental snapshot (the signal makes the
-simulation drop the incremental keys), some run a blocking snapshot on Debezium 3.6.1 (the
-restart shows RESTARTING on one status read, then RUNNING), some are deleted right after the
-listing (NotFound), and a few are sink connectors that the selection leaves out.
+The connectors are a mix. Most stream. Some run an incremental snapshot, and the signal makes
+the simulation drop the incremental keys. Some run a blocking snapshot on Debezium 3.6.1, and
+their restart shows RESTARTING on one status read, then RUNNING. Some are deleted right after
+the listing (NotFound), and a few are sink connectors that the selection leaves out.
 
 The figures printed per run: sources, outcomes, requests sent, wall time, requests per second
 observed against the configured rate, the largest count in any one-second window, peak
@@ -156,7 +156,7 @@ async def run_once(args: argparse.Namespace, rps: float) -> Figures:
     conflict_rng = random.Random(args.seed + 1)
     for name in sim.connectors:
         if conflict_rng.random() < args.conflict_rate:
-            # A rebalance answers the first status read of this connector with 409.
+            # A rebalance makes the worker respond to this connector's first status read with 409.
             sim.inject(409, path=f"/connectors/{name}/status")
 
     def open_in_memory(

@@ -12,8 +12,7 @@ serves the requests the operator sends, with bodies in the shapes Kafka Connect 
 
 It is a simulation, not a Kafka Connect. It exists because no real cluster here can run
 thousands of connectors, and because unit tests must script what a real worker does only by
-chance.
-What it models, and how it differs from a real worker:
+chance. What it models, and how it differs from a real worker:
 
 - A restart is carried out after a set number of status reads (``restarting_reads``), not
   after time passes. Until then the status shows the restarted instances as ``RESTARTING``.
@@ -23,11 +22,11 @@ What it models, and how it differs from a real worker:
   and ``finish_incremental_snapshot`` drops the incremental snapshot keys, as Debezium does
   when it handles a ``stop-snapshot`` signal.
 - Faults are injected per request: any HTTP status with Kafka Connect's JSON error body, or a
-  read time-out raised by the transport. Kafka Connect itself returns 409 while workers
-  rebalance. A 503 comes from a proxy in front of it.
+  read time-out raised by the transport. Kafka Connect returns 409 while workers rebalance,
+  and tests inject 503 and time-outs as a proxy or the network in front of it would.
 
 Every request is recorded with its time on the running event loop's clock, which looptime
-fakes in unit tests. ``InMemorySignalTable`` stands in for the database signaling table of
+fakes in unit tests. ``InMemorySignalTable`` replaces the database signaling table of
 ``snapshot_operator.engine.channels``, so a test or the benchmark can follow a signal without
 a database.
 """
@@ -298,7 +297,7 @@ class SimulatedConnect:
             self.on_request(recorded)
 
     def _take_fault(self, method: str, path: str) -> _Fault | None:
-        """Return the first injected fault that matches and counts it as used, or None."""
+        """Take the first matching injected fault and count it as used, or return None."""
         for key in ((method, path), (method, None)):
             for fault in self._faults.get(key, ()):
                 if fault.remaining == 0:
