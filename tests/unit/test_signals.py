@@ -7,7 +7,6 @@ import ssl
 
 import pytest
 
-from snapshot_operator.backends import signals
 from snapshot_operator.backends.signals import (
     DatabaseTarget,
     MySqlSignalTable,
@@ -16,6 +15,8 @@ from snapshot_operator.backends.signals import (
     signal_table_channel,
     stop_snapshot_data,
 )
+from snapshot_operator.backends.signals import base as signal_base
+from snapshot_operator.backends.signals import mysql as mysql_signals
 from snapshot_operator.errors import SignalChannelNotConfigured, SignalChannelUnavailable
 from snapshot_operator.models.status import ConnectorFamily
 
@@ -299,9 +300,9 @@ def test_channel_rejects_empty_table() -> None:
 
 
 def test_tls_disabled_modes() -> None:
-    assert signals._mysql_tls_options("disabled") == {"ssl_disabled": True}
-    assert signals._mysql_tls_options("disable") == {"ssl_disabled": True}
-    assert signals._mysql_tls_options("preferred") == {}
+    assert mysql_signals._mysql_tls_options("disabled") == {"ssl_disabled": True}
+    assert mysql_signals._mysql_tls_options("disable") == {"ssl_disabled": True}
+    assert mysql_signals._mysql_tls_options("preferred") == {}
 
 
 @pytest.mark.parametrize(
@@ -316,7 +317,7 @@ def test_tls_disabled_modes() -> None:
     ],
 )
 def test_tls_context_per_mode(mode: str, verify_mode: ssl.VerifyMode, check_hostname: bool) -> None:
-    context = signals._mysql_tls_options(mode)["ssl"]
+    context = mysql_signals._mysql_tls_options(mode)["ssl"]
 
     assert context.verify_mode == verify_mode
     assert context.check_hostname is check_hostname
@@ -328,7 +329,7 @@ def test_driver_message_shortened_and_masked() -> None:
         f'FATAL:  bad thing near "{SECRET}"\nDETAIL: more'
     )
 
-    message = signals._driver_message(text, SECRET)
+    message = signal_base.driver_message(text, SECRET)
 
     assert SECRET not in message
     assert message == 'FATAL: bad thing near "[redacted]"'
