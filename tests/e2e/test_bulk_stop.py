@@ -247,3 +247,49 @@ def test_select_all_selects_debezium_sources(
     listed = set(sources.admin.http.get("/connectors").json())
     assert set(selected) <= listed
     assert all(r["data"]["outcome"] != "Unsupported" for r in selected.values())
+
+
+def test_initial_snapshot_not_stoppable(
+    stack: StackInfo,
+    kube_api: client.ApiClient,
+    namespace: str,
+    operator: OperatorProcess,
+    sources: SourceFactory,
+) -> None:
+    source = sources("postgres", rows=400_000, **{"snapshot.mode": "initial"})
+    source.wait_offsets(
+        lambda offsets: offsets.get("snapshot") == "INITIAL", "the initial snapshot to show"
+    )
+
+    done = run_bss(kube_api, namespace, {"ids": [source.name]})
+
+    result = result_by_id(done)[source.name]
+    assert result["success"] is False
+    assert result["data"]["snapshotType"] == "initial"
+    assert result["data"]["action"] == "none"
+    assert result["data"]["outcome"] == "NotStoppable"
+    assert "initial snapshot" in result["message"]
+    assert done["status"]["phase"] == "Failed"
+    status = source.admin.status(source.name)
+    assert status["connector"]["state"] == "RUNNING"
+
+
+def test_mariadb_blocking_stopped_by_restart(
+    stack: StackInfo,
+    kube_api: client.ApiClient,
+    namespace: str,
+    operator: OperatorProcess,
+    sources: SourceFactory,
+) -> None:
+    source = sources("mariadb", rows=300_000)
+    source.start_snapshot("blocking")
+    source.wait_offsets(blocking_running, "the blocking snapshot to start")
+
+    done = run_bss(kube_api, namespace, {"ids": [source.name]})
+
+    result = result_by_id(done)[source.name]
+    assert result["success"] is True, result
+    assert result["data"]["outcome"] == "Restarted"
+    assert result["data"]["verified"] is True
+    assert result["data"]["debeziumVersion"] == "3.5.0.Final"
+    assert_streams(stack, source, 1_000_004)

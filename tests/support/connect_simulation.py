@@ -100,9 +100,9 @@ class SimulatedConnector:
     """Listed by ``GET /connectors`` but 404 everywhere else, as if deleted right after."""
     restart_count: int = 0
     offset_reads: collections.deque[Offsets] = field(default_factory=collections.deque)
-    _restart_reads_left: int | None = None
-    _restart_pending: bool = False
-    _restart_workers: frozenset[str] = frozenset()
+    _restart_reads_left: int | None = field(default=None, init=False, repr=False)
+    _restart_pending: bool = field(default=False, init=False, repr=False)
+    _restart_workers: frozenset[str] = field(default=frozenset(), init=False, repr=False)
 
     @property
     def restart_pending(self) -> bool:
@@ -383,6 +383,22 @@ class SimulatedConnect:
             # Kafka Connect restarts the connector instance alone at once and returns 204.
             return httpx.Response(204)
 
+        body = self._begin_restart(connector, include_tasks=include_tasks, only_failed=only_failed)
+        if connector.restarting_reads == 0:
+            self._finish_restart(connector)
+        return _json(202, body)
+
+    def start_restart(self, name: str) -> None:
+        """Put a restart of the connector and all its tasks under way, without a request.
+
+        It represents a restart that an earlier operator process requested.
+        """
+        self._begin_restart(self.connectors[name], include_tasks=True, only_failed=False)
+
+    def _begin_restart(
+        self, connector: SimulatedConnector, *, include_tasks: bool, only_failed: bool
+    ) -> dict[str, Any]:
+        """Mark the instances to restart as RESTARTING and return the status to respond with."""
         restarted = [
             task
             for task in connector.tasks
@@ -404,9 +420,7 @@ class SimulatedConnect:
                 )
         connector._restart_pending = True
         connector._restart_reads_left = connector.restarting_reads
-        if connector.restarting_reads == 0:
-            self._finish_restart(connector)
-        return _json(202, body)
+        return body
 
     def _finish_restart(self, connector: SimulatedConnector) -> None:
         connector.state = RUNNING

@@ -128,11 +128,6 @@ async def test_destination_filter_naming_source(sim: SimulatedConnect) -> None:
     assert "which is a source connector, not a sink" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a source deleted between the listing and its GET /topics raises "
-    "ConnectorNotFound out of resolve_targets, which fails the whole resource",
-)
 async def test_destination_filter_skips_deleted_source(sim: SimulatedConnect) -> None:
     sim.connectors["billing-pg"].deleted_after_listing = True
     spec = BulkStopSnapshotSpec(select_all=True, filters=Filters(destination_id="warehouse-sink"))

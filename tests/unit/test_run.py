@@ -216,11 +216,6 @@ async def test_failing_sources_spare_others() -> None:
     assert sorted(reported) == ["a-pg", "b-pg", "c-pg", "d-pg", "missing-pg"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="run_bulk_stop uses asyncio.gather, which leaves the other sources running after "
-    "on_result raises, so they act while kopf already retries the handler",
-)
 async def test_failed_on_result_stops_remaining_sources() -> None:
     sim = simulated_cluster(SOURCES)
     raised = False

@@ -281,17 +281,14 @@ async def test_initial_snapshot_not_stoppable(
             id="debezium-2.7",
         ),
         pytest.param(PG_CLASS, "3.1.2.Final", "DBZ-9337", id="debezium-3.1"),
-        pytest.param(PG_CLASS, None, "Debezium of an unknown version", id="plugin-missing"),
+        pytest.param(
+            PG_CLASS, None, "version of the connector plugin is unknown", id="plugin-missing"
+        ),
         pytest.param(
             PG_CLASS,
             "undefined",
-            "unknown version",
+            "version of the connector plugin is unknown (undefined)",
             id="version-undefined",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the refusal names the unparseable version as if it were one: "
-                "'Debezium undefined treats an interrupted blocking snapshot ...'",
-            ),
         ),
     ],
 )
@@ -689,6 +686,28 @@ async def test_acted_restart_never_repeated(sim: SimulatedConnect) -> None:
     assert result.data.outcome is Outcome.RESTARTED
     assert result.data.verified is False
     assert "does not restart a source twice" in result.message
+    assert sim.restart_requests() == []
+    assert actions.calls == []
+
+
+@pytest.mark.parametrize(
+    ("restarting_reads", "verified", "ending"),
+    [(3, True, "they run again."), (None, False, "they are not yet running again.")],
+)
+async def test_acted_restart_under_way_awaited(
+    sim: SimulatedConnect, restarting_reads: int | None, verified: bool, ending: str
+) -> None:
+    add_postgres(sim, blocking(120), restarting_reads=restarting_reads)
+    sim.start_restart(NAME)
+    actions = ActionLog()
+
+    result = await stop(sim, acted={NAME: Action.RESTART}, record_action=actions)
+
+    assert result.data.outcome is Outcome.RESTARTED
+    assert result.data.action is Action.RESTART
+    assert result.data.verified is verified
+    assert result.message.startswith("An earlier run of this resource restarted the connector")
+    assert result.message.endswith(ending)
     assert sim.restart_requests() == []
     assert actions.calls == []
 

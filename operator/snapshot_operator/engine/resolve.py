@@ -63,6 +63,10 @@ async def _feeding(client: ConnectClient, sources: list[str], sink: str) -> list
     sink_topics = set(await client.get_topics(sink))
     selected = []
     for name in sources:
-        if sink_topics & set(await client.get_topics(name)):
+        try:
+            topics = set(await client.get_topics(name))
+        except ConnectorNotFound:
+            continue  # Deleted since the listing: it feeds nothing now.
+        if sink_topics & topics:
             selected.append(name)
     return selected

@@ -68,5 +68,10 @@ async def run_bulk_stop(
         if on_result is not None:
             await on_result(result)
 
-    await asyncio.gather(*(one(name) for name in pending))
+    # A TaskGroup cancels the other sources when one fails, which only ``on_result`` can do
+    # (a status patch that failed): kopf then retries the handler, and sources still running
+    # from this call must not act beside the retry.
+    async with asyncio.TaskGroup() as group:
+        for name in pending:
+            group.create_task(one(name))
     return [done[name] for name in targets]

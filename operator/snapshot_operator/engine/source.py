@@ -266,10 +266,18 @@ async def _stop_incremental(
     run: SourceRun, name: str, facts: _Facts, detection: Detection
 ) -> SourceResult:
     if not families.supports_stop_snapshot_signal(facts.version):
-        message = (
-            f"{detection.reason} Debezium {facts.version_text or '(unknown version)'} has no "
-            "stop-snapshot signal (it arrived in 2.0). Upgrade the connector to stop it."
-        )
+        if facts.version is None:
+            why = (
+                f"The Debezium version of the connector plugin is unknown "
+                f"({facts.version_text or 'not reported'}), and the stop-snapshot signal "
+                "exists only from 2.0, so the operator does not send it."
+            )
+        else:
+            why = (
+                f"Debezium {facts.version_text} has no stop-snapshot signal (it arrived in 2.0). "
+                "Upgrade the connector to stop it."
+            )
+        message = f"{detection.reason} {why}"
         return _result(name, Outcome.NOT_STOPPABLE, message, facts=facts, detection=detection)
 
     credentials = await run.credentials(name) if run.credentials else None
@@ -357,7 +365,7 @@ async def _stop_blocking(
         logger.info(
             "%s %s: an earlier run recorded a restart; not restarting again", run.log_prefix, name
         )
-        if not _tasks_running(status):
+        if _restart_under_way(status):
             # The restart is under way: wait for the tasks as after a restart of this run.
             running = await _poll(run, lambda: _running_again(run, name))
             message = (
@@ -403,8 +411,13 @@ async def _stop_blocking(
         # Kafka Connect carries the restart out asynchronously, on the worker's herder thread:
         # until then the status still reads RUNNING. Wait to see the restart, then the tasks
         # running again.
-        restarting = await _poll(run, lambda: _restart_seen(run, name), RESTART_POLL_SECONDS)
-        running = restarting and await _poll(run, lambda: _running_again(run, name))
+        deadline = run.clock() + run.verify_timeout_seconds
+        restarting = await _poll(
+            run, lambda: _restart_seen(run, name), RESTART_POLL_SECONDS, deadline
+        )
+        running = restarting and await _poll(
+            run, lambda: _running_again(run, name), deadline=deadline
+        )
 
     if running:
         message = (
@@ -432,12 +445,18 @@ async def _stop_blocking(
 
 def _blocking_refusal(facts: _Facts) -> str | None:
     """Return why a restart would not safely end this blocking snapshot, or None when it would."""
-    version = facts.version_text or "of an unknown version"
     if facts.family is ConnectorFamily.MONGODB:
         return (
             "A restart would not end it: MongoDB offsets mark blocking and initial snapshots "
             "alike (initsync), so the restarted connector would take a new full snapshot."
         )
+    if facts.version is None:
+        return (
+            f"The Debezium version of the connector plugin is unknown "
+            f"({facts.version_text or 'not reported'}), and only 3.3 and later end a blocking "
+            "snapshot safely on a restart, so the operator does not restart it."
+        )
+    version = facts.version_text
     if not families.restart_abandons_blocking_snapshot(facts.family, facts.version):
         return (
             f"Debezium {version} treats an interrupted blocking snapshot as an unfinished "
@@ -452,6 +471,11 @@ def _blocking_refusal(facts: _Facts) -> str | None:
     return None
 
 
+def _restart_under_way(status: ConnectorStatus) -> bool:
+    states = {status.state, *(task.state for task in status.tasks)}
+    return bool(states & {"RESTARTING", "UNASSIGNED"})
+
+
 async def _restart_seen(run: SourceRun, name: str) -> bool:
     """Return whether the connector or a task is no longer RUNNING, as during a restart."""
     return not _tasks_running(await run.client.get_status(name))
@@ -462,11 +486,18 @@ async def _running_again(run: SourceRun, name: str) -> bool:
 
 
 async def _poll(
-    run: SourceRun, check: Callable[[], Awaitable[bool]], interval: float | None = None
+    run: SourceRun,
+    check: Callable[[], Awaitable[bool]],
+    interval: float | None = None,
+    deadline: float | None = None,
 ) -> bool:
-    """Call ``check`` until it returns True or the verify timeout passes; return its last result."""
+    """Call ``check`` until it returns True or the deadline passes; return its last result.
+
+    The deadline defaults to the verify timeout from now.
+    """
     interval = run.verify_poll_interval_seconds if interval is None else interval
-    deadline = run.clock() + run.verify_timeout_seconds
+    if deadline is None:
+        deadline = run.clock() + run.verify_timeout_seconds
     while True:
         if await check():
             return True
