@@ -71,15 +71,18 @@ def test_operator_killed_mid_run(
     operator.start()
     name = f"bss-{unique_suffix()}"
     create_bss(kube_api, namespace, name, {"ids": ids, "maxConcurrency": 1})
+    # Kill the operator right after Kafka Connect received the first restart, while the
+    # operator waits for the tasks to run again and before it records the result.
     wait_for(
-        lambda: get_bss(kube_api, namespace, name).get("status", {}).get("inFlight"),
+        lambda: restart_requests(stack, blocking[0].name) > restarts_before[blocking[0].name],
         120,
-        "the operator to record a source in flight",
+        "the operator to restart the first blocking source",
         interval=0.1,
     )
     operator.kill()
     interrupted = get_bss(kube_api, namespace, name)["status"]
     assert interrupted["phase"] == "Running"
+    assert [entry["id"] for entry in interrupted["inFlight"]] == [blocking[0].name]
     time.sleep(2)
     operator.start()
     done = wait_finished(kube_api, namespace, name)

@@ -10,7 +10,7 @@ from . import StackError, down, helm, info, up
 from .databases import MARIADB, POSTGRES
 from .kafka import CONNECT, KAFKA
 from .kube import APISERVER, ETCD
-from .proc import memory_mib, port_open
+from .proc import leftover_processes, memory_mib, port_open
 
 COMPONENTS = (ETCD, APISERVER, POSTGRES, MARIADB, KAFKA, CONNECT)
 
@@ -54,7 +54,12 @@ def main() -> int:
             busy = [c for c in COMPONENTS if port_open(c.port)]
             for component in busy:
                 print(f"{component.name}: port {component.port} is still in use.", file=sys.stderr)
-            return 1 if busy else 0
+            left = leftover_processes()
+            for pid, command in left:
+                print(f"process {pid} is still running: {command}", file=sys.stderr)
+            if not busy and not left:
+                print("The stack is down: no listener and no process left.")
+            return 1 if busy or left else 0
         if args.command == "env":
             _env()
             return 0

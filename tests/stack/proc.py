@@ -74,6 +74,22 @@ def memory_mib(component: Component) -> tuple[int, int]:
     return resident // 1024, peak // 1024
 
 
+def leftover_processes() -> list[tuple[int, str]]:
+    """Return the processes whose command line names the stack folder (every component's does)."""
+    marker = str(config.stack_dir())
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (FileNotFoundError, PermissionError, ProcessLookupError):
+            continue
+        if marker in command and pid_alive(int(entry.name)):
+            found.append((int(entry.name), command.strip()[:200]))
+    return found
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

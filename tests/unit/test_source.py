@@ -636,9 +636,9 @@ async def test_blocking_restarted_and_verified(sim: SimulatedConnect) -> None:
 
     restart = f"POST /connectors/{NAME}/restart"
     status = f"GET /connectors/{NAME}/status"
-    assert events.index(f"record {NAME} restart") < events.index(f"slot {WORKER_A} taken")
-    assert events.index(f"slot {WORKER_A} taken") < events.index(restart)
-    assert events.index(f"slot {WORKER_B} taken") < events.index(restart)
+    assert events.index(f"slot {WORKER_A} taken") < events.index(f"record {NAME} restart")
+    assert events.index(f"slot {WORKER_B} taken") < events.index(f"record {NAME} restart")
+    assert events.index(f"record {NAME} restart") < events.index(restart)
     # Two status reads show RESTARTING and the third shows the tasks running again.
     after_restart = events[events.index(restart) + 1 :]
     assert after_restart == [

@@ -398,9 +398,11 @@ async def _stop_blocking(
             **extra,
         )
 
-    if run.record_action is not None:
-        await run.record_action(name, Action.RESTART)
     async with run.client.limiter.restart_slots(status.worker_ids):
+        # Recorded as late as possible: a crash between this record and the restart request
+        # leaves the one case the next run cannot tell apart (see the acted branch above).
+        if run.record_action is not None:
+            await run.record_action(name, Action.RESTART)
         logger.info(
             "%s %s: blocking snapshot running; restarting connector and tasks on %s",
             run.log_prefix,
