@@ -10,13 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from snapshot_operator.backends.connect import (
-    ConnectClient,
-    ConnectorOffset,
-    PluginInfo,
-    connector_path,
-    to_connect_error,
-)
+from snapshot_operator.backends.connect import ConnectClient, connector_path, to_connect_error
+from snapshot_operator.backends.connect_responses import ConnectorOffset, PluginInfo
 from snapshot_operator.backends.limiter import ClusterLimiter, LimiterSettings
 from snapshot_operator.backends.retry import RetryPolicy
 from snapshot_operator.errors import (

@@ -46,13 +46,28 @@ import asyncio
 import logging
 import ssl
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote, urlencode
 
 import httpx
 
+from snapshot_operator.backends.connect_responses import (
+    ConnectorInfo,
+    ConnectorOffset,
+    ConnectorOverview,
+    ConnectorStatus,
+    PluginInfo,
+    ResponseShapeError,
+    expect_list,
+    expect_object,
+    expect_string,
+    parse_config,
+    parse_info,
+    parse_offsets,
+    parse_plugins,
+    parse_status,
+)
 from snapshot_operator.backends.limiter import ClusterLimiter
 from snapshot_operator.backends.retry import RetryPolicy, call_with_retries, parse_retry_after
 from snapshot_operator.errors import (
@@ -76,71 +91,6 @@ DEFAULT_PLUGINS_CACHE_SECONDS = 60.0
 # NOTE: read from the source only. No pre-3.5 worker was asked for /offsets.
 _MISSING_ENDPOINT_MESSAGE = "HTTP 404 Not Found"
 _TRANSIENT_STATUSES = frozenset({408, 409, 429})
-
-
-@dataclass(frozen=True)
-class TaskStatus:
-    """One task's entry in a connector's status."""
-
-    id: int
-    state: str
-    worker_id: str | None
-    trace: str | None = None
-    version: str | None = None
-
-
-@dataclass(frozen=True)
-class ConnectorStatus:
-    """A connector's state and its tasks' states, as ``GET /connectors/{name}/status`` returns."""
-
-    name: str
-    state: str
-    worker_id: str | None
-    tasks: tuple[TaskStatus, ...]
-    type: str | None = None
-    trace: str | None = None
-    version: str | None = None
-
-    @property
-    def worker_ids(self) -> frozenset[str]:
-        """Ids of the workers that run the connector or any of its tasks."""
-        ids = {task.worker_id for task in self.tasks} | {self.worker_id}
-        return frozenset(worker_id for worker_id in ids if worker_id)
-
-
-@dataclass(frozen=True)
-class ConnectorInfo:
-    """A connector's name, type, configuration and task ids."""
-
-    name: str
-    type: str | None
-    config: dict[str, str] = field(repr=False)
-    tasks: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class ConnectorOverview:
-    """One connector's entry in ``GET /connectors?expand=info&expand=status``."""
-
-    info: ConnectorInfo
-    status: ConnectorStatus
-
-
-@dataclass(frozen=True)
-class ConnectorOffset:
-    """One source partition and the offset that Kafka Connect committed for it."""
-
-    partition: dict[str, Any]
-    offset: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class PluginInfo:
-    """One installed connector plugin. ``class_name`` is the ``class`` field of the response."""
-
-    class_name: str
-    type: str
-    version: str | None
 
 
 def connector_path(name: str, *rest: str) -> str:
@@ -249,121 +199,6 @@ def _error_from_exception(
         cluster=cluster,
         request=request,
     )
-
-
-class _ShapeError(Exception):
-    """A response body does not have the shape that Kafka Connect documents."""
-
-
-def _object(value: Any, location: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _ShapeError(f"{location} is not a JSON object")
-    return value
-
-
-def _list(value: Any, location: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise _ShapeError(f"{location} is not a JSON array")
-    return value
-
-
-def _string(value: Any, location: str) -> str:
-    if not isinstance(value, str):
-        raise _ShapeError(f"{location} is not a string")
-    return value
-
-
-def _optional_string(value: Any, location: str) -> str | None:
-    return None if value is None else _string(value, location)
-
-
-def _integer(value: Any, location: str) -> int:
-    # bool is a subclass of int, but true is no task id.
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise _ShapeError(f"{location} is not an integer")
-    return value
-
-
-def _parse_status(value: Any) -> ConnectorStatus:
-    body = _object(value, "the status")
-    connector = _object(body.get("connector"), "status.connector")
-    tasks = []
-    for index, item in enumerate(_list(body.get("tasks", []), "status.tasks")):
-        task = _object(item, f"status.tasks[{index}]")
-        tasks.append(
-            TaskStatus(
-                id=_integer(task.get("id"), f"status.tasks[{index}].id"),
-                state=_string(task.get("state"), f"status.tasks[{index}].state"),
-                worker_id=_optional_string(
-                    task.get("worker_id"), f"status.tasks[{index}].worker_id"
-                ),
-                trace=_optional_string(task.get("trace"), f"status.tasks[{index}].trace"),
-                version=_optional_string(task.get("version"), f"status.tasks[{index}].version"),
-            )
-        )
-    return ConnectorStatus(
-        name=_string(body.get("name"), "status.name"),
-        state=_string(connector.get("state"), "status.connector.state"),
-        worker_id=_optional_string(connector.get("worker_id"), "status.connector.worker_id"),
-        tasks=tuple(tasks),
-        type=_optional_string(body.get("type"), "status.type"),
-        trace=_optional_string(connector.get("trace"), "status.connector.trace"),
-        version=_optional_string(connector.get("version"), "status.connector.version"),
-    )
-
-
-def _parse_config(value: Any, location: str) -> dict[str, str]:
-    config = _object(value, location)
-    for key, item in config.items():
-        # The message names the key only, because values can be passwords.
-        _string(item, f"{location} value of {key!r}")
-    return config
-
-
-def _parse_info(value: Any) -> ConnectorInfo:
-    body = _object(value, "the connector info")
-    task_ids = []
-    for index, item in enumerate(_list(body.get("tasks", []), "info.tasks")):
-        task = _object(item, f"info.tasks[{index}]")
-        task_ids.append(_integer(task.get("task"), f"info.tasks[{index}].task"))
-    return ConnectorInfo(
-        name=_string(body.get("name"), "info.name"),
-        type=_optional_string(body.get("type"), "info.type"),
-        config=_parse_config(body.get("config"), "info.config"),
-        tasks=tuple(task_ids),
-    )
-
-
-def _parse_offsets(value: Any) -> list[ConnectorOffset]:
-    entries = _list(_object(value, "the offsets").get("offsets"), "offsets.offsets")
-    offsets = []
-    for index, item in enumerate(entries):
-        entry = _object(item, f"offsets[{index}]")
-        if entry.get("offset") is None:
-            # NOTE: a null offset (a tombstone) stores no position. The GET endpoint is
-            # not known to return one, and it would carry no snapshot state if it did.
-            continue
-        offsets.append(
-            ConnectorOffset(
-                partition=_object(entry.get("partition"), f"offsets[{index}].partition"),
-                offset=_object(entry.get("offset"), f"offsets[{index}].offset"),
-            )
-        )
-    return offsets
-
-
-def _parse_plugins(value: Any) -> list[PluginInfo]:
-    plugins = []
-    for index, item in enumerate(_list(value, "the plugin list")):
-        plugin = _object(item, f"plugins[{index}]")
-        plugins.append(
-            PluginInfo(
-                class_name=_string(plugin.get("class"), f"plugins[{index}].class"),
-                type=_string(plugin.get("type"), f"plugins[{index}].type"),
-                version=_optional_string(plugin.get("version"), f"plugins[{index}].version"),
-            )
-        )
-    return plugins
 
 
 Clock = Callable[[], float]
@@ -494,15 +329,18 @@ class ConnectClient:
                 request, "the body is not valid JSON", cluster=self.cluster
             ) from error
 
-    def _invalid(self, request: str, error: _ShapeError) -> ConnectResponseInvalid:
+    def _invalid(self, request: str, error: ResponseShapeError) -> ConnectResponseInvalid:
         return ConnectResponseInvalid(request, str(error), cluster=self.cluster)
 
     async def list_connectors(self) -> list[str]:
         """Return the names of all connectors on the cluster."""
         body = await self._get_json("/connectors")
         try:
-            return [_string(name, "a connector name") for name in _list(body, "the connector list")]
-        except _ShapeError as error:
+            return [
+                expect_string(name, "a connector name")
+                for name in expect_list(body, "the connector list")
+            ]
+        except ResponseShapeError as error:
             raise self._invalid("GET /connectors", error) from None
 
     async def list_connectors_expanded(self) -> dict[str, ConnectorOverview]:
@@ -515,12 +353,12 @@ class ConnectClient:
         body = self._json(response, request)
         try:
             overviews = {}
-            for name, item in _object(body, "the expanded connector list").items():
-                entry = _object(item, f"the entry of {name!r}")
+            for name, item in expect_object(body, "the expanded connector list").items():
+                entry = expect_object(item, f"the entry of {name!r}")
                 overviews[name] = ConnectorOverview(
-                    info=_parse_info(entry.get("info")), status=_parse_status(entry.get("status"))
+                    info=parse_info(entry.get("info")), status=parse_status(entry.get("status"))
                 )
-        except _ShapeError as error:
+        except ResponseShapeError as error:
             raise self._invalid(request, error) from None
         return overviews
 
@@ -529,8 +367,8 @@ class ConnectClient:
         path = connector_path(name)
         body = await self._get_json(path, connector=name)
         try:
-            return _parse_info(body)
-        except _ShapeError as error:
+            return parse_info(body)
+        except ResponseShapeError as error:
             raise self._invalid(f"GET {path}", error) from None
 
     async def get_config(self, name: str) -> dict[str, str]:
@@ -538,8 +376,8 @@ class ConnectClient:
         path = connector_path(name, "config")
         body = await self._get_json(path, connector=name)
         try:
-            return _parse_config(body, "the config")
-        except _ShapeError as error:
+            return parse_config(body, "the config")
+        except ResponseShapeError as error:
             raise self._invalid(f"GET {path}", error) from None
 
     async def get_status(self, name: str) -> ConnectorStatus:
@@ -547,8 +385,8 @@ class ConnectClient:
         path = connector_path(name, "status")
         body = await self._get_json(path, connector=name)
         try:
-            return _parse_status(body)
-        except _ShapeError as error:
+            return parse_status(body)
+        except ResponseShapeError as error:
             raise self._invalid(f"GET {path}", error) from None
 
     async def get_offsets(self, name: str) -> list[ConnectorOffset]:
@@ -559,8 +397,8 @@ class ConnectClient:
         path = connector_path(name, "offsets")
         body = await self._get_json(path, connector=name)
         try:
-            return _parse_offsets(body)
-        except _ShapeError as error:
+            return parse_offsets(body)
+        except ResponseShapeError as error:
             raise self._invalid(f"GET {path}", error) from None
 
     async def get_topics(self, name: str) -> list[str]:
@@ -572,11 +410,11 @@ class ConnectClient:
         path = connector_path(name, "topics")
         body = await self._get_json(path, connector=name)
         try:
-            entries = _object(body, "the topic map")
-            entry = _object(entries.get(name), f"the entry of {name!r}")
-            topics = _list(entry.get("topics"), "topics")
-            return [_string(topic, "a topic name") for topic in topics]
-        except _ShapeError as error:
+            entries = expect_object(body, "the topic map")
+            entry = expect_object(entries.get(name), f"the entry of {name!r}")
+            topics = expect_list(entry.get("topics"), "topics")
+            return [expect_string(topic, "a topic name") for topic in topics]
+        except ResponseShapeError as error:
             raise self._invalid(f"GET {path}", error) from None
 
     async def list_plugins(self) -> list[PluginInfo]:
@@ -591,8 +429,8 @@ class ConnectClient:
                 return list(self._plugins[1])
             body = await self._get_json("/connector-plugins")
             try:
-                plugins = _parse_plugins(body)
-            except _ShapeError as error:
+                plugins = parse_plugins(body)
+            except ResponseShapeError as error:
                 raise self._invalid("GET /connector-plugins", error) from None
             self._plugins = (now, plugins)
             return list(plugins)
@@ -627,8 +465,8 @@ class ConnectClient:
         request = f"POST {path}?{urlencode(params)}"
         body = self._json(response, request)
         try:
-            return _parse_status(body)
-        except _ShapeError as error:
+            return parse_status(body)
+        except ResponseShapeError as error:
             raise self._invalid(request, error) from None
 
     async def restart_task(self, name: str, task_id: int) -> None:

@@ -27,7 +27,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from snapshot_operator.backends.connect import ConnectClient, ConnectorStatus
+from snapshot_operator.backends.connect import ConnectClient
+from snapshot_operator.backends.connect_responses import ConnectorStatus
 from snapshot_operator.backends.signals import signal_id
 from snapshot_operator.engine import families
 from snapshot_operator.engine.channels import (
