@@ -24,8 +24,8 @@ stack-status:
 	$(BIN)/python -m tests.stack status
 
 lint: install
-	$(BIN)/ruff check operator tests
-	$(BIN)/ruff format --check operator tests
+	$(BIN)/ruff check operator tests demo benchmarks
+	$(BIN)/ruff format --check operator tests demo benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
