@@ -51,6 +51,7 @@ def say(text: str) -> None:
 
 
 def clean(stack: StackInfo, admin: ConnectAdmin) -> None:
+    """Remove the demo's resource, connectors, offsets, tables, slots and publications."""
     kubectl(stack, "delete", "bss", RESOURCE, "-n", NAMESPACE, "--ignore-not-found", check=False)
     for name, family, _, _ in SOURCES:
         drop_source(Source(stack, admin, named_spec(name, family)), reset_offsets=True)
@@ -97,7 +98,7 @@ def show_streaming(stack: StackInfo, sources: list[Source]) -> None:
 
 
 def run_demo() -> int:
-    say("Bringing up the local stack (first run builds Kubernetes and resolves Kafka; see README)")
+    say("Checking the local stack (a first run builds it; see the README's Local stack section)")
     stack = local_stack.up()
     admin = ConnectAdmin(stack)
     try:
@@ -176,6 +177,11 @@ def main() -> int:
         admin = ConnectAdmin(stack)
         clean(stack, admin)
         admin.close()
+        print(
+            f"Removed the demo's BulkStopSnapshot, connectors (with their offsets), tables, "
+            "replication slots and publications. Its Kafka topics stay; `make stack-down` and "
+            f"deleting {stack.log_dir.parent} remove everything."
+        )
         return 0
     return run_demo()
 

@@ -34,18 +34,17 @@ def apply(stack: StackInfo, spec: dict[str, object], name: str | None = None) ->
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [
-        (
-            {"ids": ["a"], "selectAll": True},
-            "set either ids to a non-empty list of connector names or selectAll: true, "
-            "but not both",
-        ),
-        ({}, "set either ids to a non-empty list of connector names or selectAll: true"),
-        ({"selectAll": False}, "set either ids"),
+        ({"ids": ["a"], "selectAll": True}, "set either ids or selectAll: true, not both"),
+        ({}, "set ids to a list of connector names, or selectAll: true"),
+        ({"selectAll": False}, "set ids to a list of connector names"),
         ({"ids": ["a"], "filters": {"sourceId": "a"}}, "filters are only allowed with selectAll"),
-        ({"ids": []}, "ids"),
+        ({"ids": []}, "ids must list at least one connector name"),
         ({"ids": ["a", "a"]}, 'Duplicate value: "a"'),
         ({"ids": ["a"], "maxConcurrency": 0}, "maxConcurrency"),
-        ({"ids": ["a"], "connectCluster": "http://10.0.0.1:8083"}, "connectCluster"),
+        (
+            {"ids": ["a"], "connectCluster": "http://10.0.0.1:8083"},
+            "connectCluster must be the name of a Kafka Connect cluster",
+        ),
         ({"ids": ["a"], "unknownField": 1}, "unknownField"),
     ],
     ids=[

@@ -175,7 +175,7 @@ def create_source(
 
 
 def drop_source(source: Source, *, reset_offsets: bool = False) -> None:
-    """Delete the connector, its replication slot (PostgreSQL) and its table.
+    """Delete the connector, its replication slot and publication (PostgreSQL) and its tables.
 
     ``reset_offsets`` also deletes the connector's committed offsets, for names that are reused.
     """
@@ -198,6 +198,7 @@ def drop_source(source: Source, *, reset_offsets: bool = False) -> None:
             " WHERE slot_name = %s",
             (slot,),
         )
+        source.execute(f"DROP PUBLICATION IF EXISTS pub_{source.spec.topic_prefix}")
     source.execute(f"DROP TABLE IF EXISTS {source.spec.table}")
     if source.spec.own_signal_table:
         source.execute(f"DROP TABLE IF EXISTS {source.spec.signal_table}")

@@ -277,14 +277,20 @@ def test_spec_bounds_match_model(spec_schema: dict[str, Any]) -> None:
     assert properties["maxConcurrency"]["maximum"] == spec_module.MAX_CONCURRENCY_LIMIT
     assert properties["verifyTimeoutSeconds"]["minimum"] == 0
     assert properties["verifyTimeoutSeconds"]["maximum"] == spec_module.VERIFY_TIMEOUT_MAX_SECONDS
-    assert properties["connectCluster"]["pattern"] == spec_module.CLUSTER_NAME_PATTERN
+    rules = properties["connectCluster"]["x-kubernetes-validations"]
+    assert rules == [
+        {
+            "rule": f"self.matches('{spec_module.CLUSTER_NAME_PATTERN}')",
+            "message": spec_module.CLUSTER_NAME_MESSAGE,
+        }
+    ]
     assert properties["connectCluster"]["maxLength"] == spec_module.CLUSTER_NAME_MAX_LENGTH
 
 
 def test_ids_schema_limits(spec_schema: dict[str, Any]) -> None:
     ids = spec_schema["properties"]["ids"]
 
-    assert ids["minItems"] == 1
+    assert "minItems" not in ids  # The CEL rule on ids says it in words instead.
     assert ids["maxItems"] == spec_module.MAX_IDS
     assert ids["x-kubernetes-list-type"] == "set"
     assert "duplicate" in ids["description"]
@@ -389,12 +395,16 @@ def test_spec_immutable_rule(spec_schema: dict[str, Any]) -> None:
     )
 
 
-def test_spec_exactly_one_rule(spec_schema: dict[str, Any]) -> None:
-    rule = rules_by_message(spec_schema)[spec_module.EXACTLY_ONE_SELECTION_MESSAGE]
+def test_spec_no_selection_rule(spec_schema: dict[str, Any]) -> None:
+    rule = rules_by_message(spec_schema)[spec_module.NO_SELECTION_MESSAGE]
 
-    assert rule["rule"] == (
-        "(has(self.ids) && size(self.ids) > 0) != (has(self.selectAll) && self.selectAll)"
-    )
+    assert rule["rule"] == "has(self.ids) || (has(self.selectAll) && self.selectAll)"
+
+
+def test_spec_both_selections_rule(spec_schema: dict[str, Any]) -> None:
+    rule = rules_by_message(spec_schema)[spec_module.BOTH_SELECTIONS_MESSAGE]
+
+    assert rule["rule"] == "!(has(self.ids) && has(self.selectAll) && self.selectAll)"
 
 
 def test_spec_filters_rule(spec_schema: dict[str, Any]) -> None:
@@ -423,7 +433,7 @@ def test_every_rule_has_message(root_schema: dict[str, Any]) -> None:
 
     walk(root_schema)
 
-    assert len(found) == 4
+    assert len(found) == 6
     assert all(rule.get("message") for rule in found)
 
 

@@ -383,7 +383,9 @@ def test_config_error_names_path_and_fix(tmp_path: Path) -> None:
     assert isinstance(error, ConfigError)
     assert error.path == str(tmp_path / "config.yaml")
     assert str(error).startswith(f"The operator configuration {error.path} is invalid: ")
-    assert str(error).endswith("Fix the file (the operator's ConfigMap) and restart the operator.")
+    assert str(error).endswith(
+        "Fix the file (in the Helm chart: the config value) and restart the operator."
+    )
 
 
 def test_config_missing_file(tmp_path: Path) -> None:
@@ -393,7 +395,11 @@ def test_config_missing_file(tmp_path: Path) -> None:
         OperatorConfig.from_yaml_file(path)
 
     assert caught.value.path == str(path)
-    assert caught.value.problems == ("The file cannot be read: No such file or directory.",)
+    assert caught.value.problems == ("No such file or directory.",)
+    assert str(caught.value) == (
+        f"The operator configuration {path} cannot be read: No such file or directory. "
+        "Check the path given to --config."
+    )
 
 
 def test_config_invalid_yaml(tmp_path: Path) -> None:

@@ -9,9 +9,10 @@ from pydantic import ValidationError
 
 from snapshot_operator.errors import SnapshotOperatorError
 from snapshot_operator.models.spec import (
-    EXACTLY_ONE_SELECTION_MESSAGE,
+    BOTH_SELECTIONS_MESSAGE,
     FILTERS_NEED_SELECT_ALL_MESSAGE,
     IDS_EMPTY_MESSAGE,
+    NO_SELECTION_MESSAGE,
     PUBLIC_API_FIELDS,
     BulkStopSnapshotSpec,
     Filters,
@@ -88,20 +89,21 @@ def test_spec_round_trip_through_k8s() -> None:
 
 
 @pytest.mark.parametrize(
-    "spec",
+    ("spec", "message"),
     [
-        pytest.param({}, id="neither"),
-        pytest.param({"selectAll": False}, id="select-all-false"),
-        pytest.param({"ids": ["a"], "selectAll": True}, id="both"),
+        pytest.param({}, NO_SELECTION_MESSAGE, id="neither"),
+        pytest.param({"selectAll": False}, NO_SELECTION_MESSAGE, id="select-all-false"),
+        pytest.param({"ids": ["a"], "selectAll": True}, BOTH_SELECTIONS_MESSAGE, id="both"),
     ],
 )
-def test_spec_requires_exactly_one_selection(spec: dict[str, Any]) -> None:
-    assert problems_of(spec) == (f"spec: {EXACTLY_ONE_SELECTION_MESSAGE}.",)
+def test_spec_requires_exactly_one_selection(spec: dict[str, Any], message: str) -> None:
+    assert problems_of(spec) == (f"spec: {message}.",)
 
 
-def test_spec_selection_message_names_both_fields() -> None:
-    assert "ids" in EXACTLY_ONE_SELECTION_MESSAGE
-    assert "selectAll: true" in EXACTLY_ONE_SELECTION_MESSAGE
+def test_spec_selection_messages_name_both_fields() -> None:
+    for message in (NO_SELECTION_MESSAGE, BOTH_SELECTIONS_MESSAGE):
+        assert "ids" in message
+        assert "selectAll: true" in message
 
 
 def test_spec_rejects_empty_ids() -> None:
@@ -109,7 +111,7 @@ def test_spec_rejects_empty_ids() -> None:
 
 
 def test_spec_rejects_empty_ids_with_select_all() -> None:
-    # The CRD's minItems rejects this too, even though selectAll alone would be valid.
+    # The CRD's rule on ids rejects this too, even though selectAll alone would be valid.
     assert problems_of({"ids": [], "selectAll": True}) == (f"spec.ids: {IDS_EMPTY_MESSAGE}.",)
 
 
@@ -286,7 +288,7 @@ def test_invalid_spec_error_message() -> None:
         BulkStopSnapshotSpec.from_k8s({})
 
     message = str(caught.value)
-    assert message.startswith("The BulkStopSnapshot spec is invalid: spec: set either ids")
+    assert message.startswith("The BulkStopSnapshot spec is invalid: spec: set ids to a list")
     assert message.endswith("Create a new BulkStopSnapshot with a corrected spec.")
     assert isinstance(caught.value, SnapshotOperatorError)
 

@@ -40,7 +40,8 @@ def final_phase(summary: Summary) -> Phase:
 def final_message(results: Sequence[SourceResult], summary: Summary) -> str:
     if summary.total == 0:
         return "No Debezium source connector matched the selection, so there was nothing to stop."
-    text = f"{summary.succeeded} of {summary.total} sources succeeded"
+    noun = "source" if summary.total == 1 else "sources"
+    text = f"{summary.succeeded} of {summary.total} {noun} succeeded"
     failed = [result for result in results if not result.success]
     if not failed:
         return text + "."

@@ -20,7 +20,7 @@ import kopf
 from snapshot_operator.engine.resolve import SelectionError
 from snapshot_operator.engine.run import run_bulk_stop
 from snapshot_operator.engine.source import SourceRun
-from snapshot_operator.errors import ConnectError, ConnectUnavailable
+from snapshot_operator.errors import ConfigError, ConnectError, ConnectUnavailable
 from snapshot_operator.handlers.kube import GROUP, PLURAL, VERSION
 from snapshot_operator.handlers.progress import ProgressRecorder
 from snapshot_operator.handlers.runtime import Runtime
@@ -83,6 +83,13 @@ async def run_bulk_stop_snapshot(
         kopf.warn(body, reason="UnknownConnectCluster", message=message)
         return
 
+    try:
+        client = await runtime.client(cluster)
+    except ConfigError as error:
+        await recorder.fail("ConnectCredentialsUnavailable", str(error), generation)
+        kopf.warn(body, reason="ConnectCredentialsUnavailable", message=str(error))
+        return
+
     resumed = bool(recorder.status.results or recorder.status.in_flight)
     await recorder.start(generation)
     kopf.info(
@@ -102,7 +109,7 @@ async def run_bulk_stop_snapshot(
         await recorder.set_targets(targets)
 
     run = SourceRun(
-        client=runtime.client(cluster.name),
+        client=client,
         resource_uid=uid,
         log_prefix=prefix,
         dry_run=request.dry_run,

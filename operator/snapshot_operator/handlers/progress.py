@@ -59,10 +59,10 @@ class ProgressRecorder:
 
     async def start(self, generation: int | None) -> None:
         now = utc_now()
-        message = "Stopping snapshots on the selected sources."
+        message = "Resolving the selected sources."
         self.status.observed_generation = generation
         self.status.start_time = self.status.start_time or now
-        self.status.phase = Phase.RUNNING
+        self.status.phase = Phase.PENDING
         self.status.message = message
         self.status.conditions = aggregate.keep_transition_times(
             self.status.conditions, aggregate.running_conditions(message, now, generation)
@@ -74,6 +74,7 @@ class ProgressRecorder:
         recorded = [result for result in self.status.results if result.id in set(targets)]
         self.status.results = recorded
         self.status.summary = aggregate.summarize(recorded, self._total)
+        self.status.phase = Phase.RUNNING
         self.status.message = f"Stopping snapshots on {self._total} sources."
         await self.flush(force=True)
 

@@ -44,15 +44,35 @@ class Runtime:
         self._clients: dict[str, ConnectClient] = {}
 
     async def open_clients(self) -> None:
-        """Create the client of every configured cluster, reading their Secrets once."""
-        for cluster in self.config.connect_clusters:
-            self._clients[cluster.name] = await self._build_client(cluster)
+        """Create the client of every configured cluster, reading their Secrets once.
 
-    def client(self, cluster: str) -> ConnectClient:
-        try:
-            return self._clients[cluster]
-        except KeyError:
-            raise ConfigError(f"No Kafka Connect client exists for cluster {cluster!r}.") from None
+        A cluster whose Secrets cannot be read is logged and skipped, so the operator still
+        serves the other clusters; ``client`` tries it again for each resource that needs it.
+        """
+        for cluster in self.config.connect_clusters:
+            try:
+                self._clients[cluster.name] = await self._build_client(cluster)
+            except SecretUnavailable as error:
+                logger.error(
+                    "Kafka Connect cluster %r is unavailable until its Secret can be read: %s",
+                    cluster.name,
+                    error,
+                )
+
+    async def client(self, cluster: ConnectCluster) -> ConnectClient:
+        """Return the cluster's client, creating it now if its Secrets could not be read before.
+
+        Raises ConfigError naming the Secret when they still cannot be read.
+        """
+        if cluster.name not in self._clients:
+            try:
+                self._clients[cluster.name] = await self._build_client(cluster)
+            except SecretUnavailable as error:
+                raise ConfigError(
+                    f"The operator cannot connect to Kafka Connect cluster {cluster.name!r}: "
+                    f"{error}"
+                ) from None
+        return self._clients[cluster.name]
 
     async def close(self) -> None:
         for client in self._clients.values():

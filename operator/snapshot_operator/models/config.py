@@ -73,11 +73,22 @@ class ConfigFileError(ConfigError):
     ``connect_clusters[0].url``. The message lists every problem.
     """
 
-    def __init__(self, path: str, problems: tuple[str, ...], fields: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        path: str,
+        problems: tuple[str, ...],
+        fields: tuple[str, ...] = (),
+        *,
+        unreadable: bool = False,
+    ):
+        what = "cannot be read" if unreadable else "is invalid"
+        fix = (
+            "Check the path given to --config."
+            if unreadable
+            else "Fix the file (in the Helm chart: the config value) and restart the operator."
+        )
         super().__init__(
-            f"The operator configuration {path} is invalid: "
-            + " ".join(problems)
-            + " Fix the file (the operator's ConfigMap) and restart the operator."
+            f"The operator configuration {path} {what}: " + " ".join(problems) + f" {fix}"
         )
         self.path = path
         self.problems = problems
@@ -326,7 +337,7 @@ class OperatorConfig(_ConfigModel):
                 data = yaml.safe_load(stream)
         except OSError as error:
             raise ConfigFileError(
-                display_path, (f"The file cannot be read: {error.strerror or error}.",)
+                display_path, (f"{error.strerror or error}.",), unreadable=True
             ) from error
         except yaml.YAMLError as error:
             # PyYAML's message names the line and column of the error.

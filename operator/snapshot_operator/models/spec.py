@@ -48,10 +48,16 @@ VERIFY_TIMEOUT_MAX_SECONDS = 3600
 DEFAULT_VERIFY_TIMEOUT_SECONDS = 120
 
 # The CRD carries these same messages in its x-kubernetes-validations rules.
-IMMUTABLE_SPEC_MESSAGE = "spec is immutable: to run again, create a new BulkStopSnapshot"
-EXACTLY_ONE_SELECTION_MESSAGE = (
-    "set either ids to a non-empty list of connector names or selectAll: true, but not both"
+CLUSTER_NAME_MESSAGE = (
+    "connectCluster must be the name of a Kafka Connect cluster from the operator's "
+    "configuration, such as default, never a URL: lowercase letters, digits and '-'"
 )
+IMMUTABLE_SPEC_MESSAGE = "spec is immutable: to run again, create a new BulkStopSnapshot"
+NO_SELECTION_MESSAGE = (
+    "set ids to a list of connector names, or selectAll: true to select every Debezium source "
+    "connector"
+)
+BOTH_SELECTIONS_MESSAGE = "set either ids or selectAll: true, not both"
 FILTERS_NEED_SELECT_ALL_MESSAGE = (
     "filters are only allowed with selectAll: true, so remove filters or replace ids with "
     "selectAll: true"
@@ -210,8 +216,10 @@ class BulkStopSnapshotSpec(_SpecModel):
 
     @model_validator(mode="after")
     def _check_selection(self) -> BulkStopSnapshotSpec:
-        if bool(self.ids) == self.select_all:
-            raise PydanticCustomError("selection", EXACTLY_ONE_SELECTION_MESSAGE)
+        if self.ids is None and not self.select_all:
+            raise PydanticCustomError("selection", NO_SELECTION_MESSAGE)
+        if self.ids is not None and self.select_all:
+            raise PydanticCustomError("selection", BOTH_SELECTIONS_MESSAGE)
         if self.filters is not None and not self.select_all:
             raise PydanticCustomError("filters_without_select_all", FILTERS_NEED_SELECT_ALL_MESSAGE)
         return self
