@@ -97,7 +97,7 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    # A zombie still answers kill(0); it is dead for our purposes.
+    # kill(0) succeeds on a zombie too, but a zombie no longer runs.
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except FileNotFoundError:
