@@ -102,12 +102,16 @@ namespace means the release namespace, which is where the operator looks for it
 {{- end }}
 
 {{/*
-Reject two Kafka Connect clusters with the same name, which the schema cannot express; the
-operator would reject the file at start-up instead.
+Reject two Kafka Connect clusters with the same name, and a cluster URL that carries a user name
+or password, with messages that say what to do; the schema could only show a pattern. The
+operator would reject both at start-up instead.
 */}}
 {{- define "snapshot-operator.checkConfig" -}}
 {{- $seen := dict }}
 {{- range .Values.config.connect_clusters }}
+{{- if regexMatch "^https?://[^/?#]*@" .url }}
+{{- fail (printf "config.connect_clusters: the url of cluster %q contains a user name or password. Remove them and reference a Secret in auth.secret_ref instead." .name) }}
+{{- end }}
 {{- if hasKey $seen .name }}
 {{- fail (printf "config.connect_clusters: the cluster name %q is used more than once. Give each cluster its own name." .name) }}
 {{- end }}
