@@ -30,10 +30,10 @@ lint: install
 	$(BIN)/lint-imports
 
 unit: install
-	$(BIN)/pytest tests/unit -q
+	$(BIN)/pytest tests/unit -q --cov=snapshot_operator --cov-report=term:skip-covered
 
 test: lint stack-up
-	$(BIN)/pytest -q -ra
+	$(BIN)/pytest -q -ra --cov=snapshot_operator --cov-report=term:skip-covered
 
 clean: stack-down
 	rm -rf $(VENV)
