@@ -1,11 +1,11 @@
 """Run the demo: ``make demo`` (or ``.venv/bin/python -m demo``).
 
-It brings the local stack up, creates Debezium connectors over PostgreSQL and MariaDB tables,
-starts incremental snapshots on some and blocking snapshots on others, leaves one streaming,
-then runs the operator and applies ``demo/bulkstopsnapshot.yaml``, which also names a connector
-that does not exist. It prints ``kubectl get bss`` and the status, and shows that streaming goes
-on: a row inserted after the stop arrives in Kafka. ``python -m demo clean`` removes what the
-demo created.
+It brings the local stack up and creates Debezium connectors over PostgreSQL and MariaDB tables.
+It starts incremental snapshots on some and blocking snapshots on others, and leaves one
+streaming. Then it runs the operator and applies ``demo/bulkstopsnapshot.yaml``, which also names
+a connector that does not exist. It prints ``kubectl get bss`` and the status, and shows that
+streaming goes on: a row inserted after the stop arrives in Kafka. ``python -m demo clean``
+removes what the demo created.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from kubernetes import config as kube_config
 from tests import stack as local_stack
 from tests.stack import StackInfo
 from tests.support.connectors import ConnectAdmin
-from tests.support.kafka_topics import end_offsets, has_row, read_events
 from tests.support.operator_process import OperatorProcess, write_config
 from tests.support.resources import ensure_namespace, install_crd, kubectl
 from tests.support.sources import (
@@ -81,16 +80,8 @@ def create_sources(stack: StackInfo, admin: ConnectAdmin) -> list[Source]:
 def show_streaming(stack: StackInfo, sources: list[Source]) -> None:
     for number, source in enumerate(sources, start=1):
         row_id = 9_000_000 + number
-        start = end_offsets(stack.kafka_bootstrap, source.spec.topic)
-        source.insert_row(row_id, "inserted after the stop")
-        events = read_events(
-            stack.kafka_bootstrap,
-            source.spec.topic,
-            timeout=90,
-            stop_when=has_row("id", row_id),
-            start=start,
-        )
-        arrived = "arrived" if has_row("id", row_id)(events) else "DID NOT arrive"
+        reached = source.row_reaches_kafka(row_id, "inserted after the stop")
+        arrived = "arrived" if reached else "DID NOT arrive"
         print(
             f"    {source.name}: row {row_id} inserted after the stop {arrived} "
             f"in Kafka topic {source.spec.topic}"

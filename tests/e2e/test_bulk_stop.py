@@ -15,7 +15,7 @@ from kubernetes import client
 
 from tests.stack import StackInfo
 from tests.support.connectors import unique_suffix, wait_for
-from tests.support.kafka_topics import end_offsets, has_row, read_events
+from tests.support.kafka_topics import read_events
 from tests.support.operator_process import OperatorProcess
 from tests.support.resources import create_bss, result_by_id, wait_finished
 from tests.support.sources import Source, blocking_running, incremental_running
@@ -32,16 +32,8 @@ def snapshot_reads(stack: StackInfo, source: Source, idle: float = 4) -> int:
 
 
 def assert_streams(stack: StackInfo, source: Source, row_id: int) -> None:
-    start = end_offsets(stack.kafka_bootstrap, source.spec.topic)
-    source.insert_row(row_id, "after-stop")
-    events = read_events(
-        stack.kafka_bootstrap,
-        source.spec.topic,
-        timeout=90,
-        stop_when=has_row("id", row_id),
-        start=start,
-    )
-    assert has_row("id", row_id)(events), f"row {row_id} never reached {source.spec.topic}"
+    arrived = source.row_reaches_kafka(row_id, "after-stop")
+    assert arrived, f"row {row_id} never reached {source.spec.topic}"
 
 
 def run_bss(api: client.ApiClient, namespace: str, spec: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from tests.support.connectors import (
     unique_suffix,
     wait_for,
 )
+from tests.support.kafka_topics import end_offsets, has_row, read_events
 
 
 @dataclass
@@ -84,6 +85,23 @@ class Source:
             sql += " AND id = %s"
             params = (signal_id,)
         return int(self.execute(sql, params)[0][0])
+
+    def row_reaches_kafka(self, row_id: int, label: str, timeout: float = 90) -> bool:
+        """Insert a row and return whether its change event arrives on the table's topic.
+
+        Reading starts at the topic's end before the insert, so a topic full of snapshot
+        records does not have to be read first.
+        """
+        start = end_offsets(self.stack.kafka_bootstrap, self.spec.topic)
+        self.insert_row(row_id, label)
+        events = read_events(
+            self.stack.kafka_bootstrap,
+            self.spec.topic,
+            timeout=timeout,
+            stop_when=has_row("id", row_id),
+            start=start,
+        )
+        return has_row("id", row_id)(events)
 
     def insert_row(self, row_id: int, label: str) -> None:
         self.execute(

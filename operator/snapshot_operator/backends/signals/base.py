@@ -9,7 +9,7 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from snapshot_operator.errors import (
     SignalChannelNotConfigured,
@@ -301,6 +301,9 @@ class SignalTableChannel(abc.ABC):
     """A connector's signaling table, written with the connector's database credentials."""
 
     channel: Final = CHANNEL
+    families: ClassVar[frozenset[ConnectorFamily]] = frozenset()
+    """The connector families whose databases this class writes to."""
+    family_label: ClassVar[str] = ""
     _namespace_kind = "schema"
 
     def __init__(
@@ -312,6 +315,10 @@ class SignalTableChannel(abc.ABC):
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT,
     ) -> None:
+        if target.family not in self.families:
+            raise ValueError(
+                f"{type(self).__name__} needs a {self.family_label} target, not {target.family}."
+            )
         if not namespace or not table:
             raise ValueError(
                 f"The signaling table needs both a {self._namespace_kind} and a table name, "

@@ -14,9 +14,6 @@ import pymysql  # type: ignore[import-untyped]
 
 from snapshot_operator.backends.signals.base import (
     APPLICATION_NAME,
-    DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_STATEMENT_TIMEOUT,
-    DatabaseTarget,
     SendResult,
     SignalTableChannel,
     driver_message,
@@ -53,27 +50,12 @@ class MySqlSignalTable(SignalTableChannel):
 
     _namespace_kind = "database"
 
-    def __init__(
-        self,
-        target: DatabaseTarget,
-        database: str,
-        table: str,
-        *,
-        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
-        statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT,
-    ) -> None:
-        if target.family not in (ConnectorFamily.MYSQL, ConnectorFamily.MARIADB):
-            raise ValueError(
-                f"MySqlSignalTable needs a mysql or mariadb target, not {target.family}."
-            )
-        super().__init__(
-            target,
-            database,
-            table,
-            connect_timeout=connect_timeout,
-            statement_timeout=statement_timeout,
-        )
-        self._relation = f"{_backtick(database)}.{_backtick(table)}"
+    families = frozenset({ConnectorFamily.MYSQL, ConnectorFamily.MARIADB})
+    family_label = "mysql or mariadb"
+
+    @property
+    def _relation(self) -> str:
+        return f"{_backtick(self.namespace)}.{_backtick(self.table)}"
 
     async def send(self, signal_id: str, signal_type: str, data: Mapping[str, Any]) -> SendResult:
         payload = self._encode(signal_id, data)

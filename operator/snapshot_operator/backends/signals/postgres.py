@@ -12,9 +12,6 @@ from psycopg import sql
 
 from snapshot_operator.backends.signals.base import (
     APPLICATION_NAME,
-    DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_STATEMENT_TIMEOUT,
-    DatabaseTarget,
     SendResult,
     SignalTableChannel,
     driver_message,
@@ -62,25 +59,12 @@ _PG_TRANSIENT_PHRASES: Final = (
 class PostgresSignalTable(SignalTableChannel):
     """The signaling table of a Debezium PostgreSQL connector, written with psycopg 3."""
 
-    def __init__(
-        self,
-        target: DatabaseTarget,
-        schema: str,
-        table: str,
-        *,
-        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
-        statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT,
-    ) -> None:
-        if target.family is not ConnectorFamily.POSTGRES:
-            raise ValueError(f"PostgresSignalTable needs a postgres target, not {target.family}.")
-        super().__init__(
-            target,
-            schema,
-            table,
-            connect_timeout=connect_timeout,
-            statement_timeout=statement_timeout,
-        )
-        self._relation = sql.Identifier(schema, table)
+    families = frozenset({ConnectorFamily.POSTGRES})
+    family_label = "postgres"
+
+    @property
+    def _relation(self) -> sql.Identifier:
+        return sql.Identifier(self.namespace, self.table)
 
     async def send(self, signal_id: str, signal_type: str, data: Mapping[str, Any]) -> SendResult:
         payload = self._encode(signal_id, data)
