@@ -8,10 +8,11 @@ thousands of connectors. Everything above the transport is the operator's own co
 blocking snapshot and to verify a stop are shortened, and the database signaling table is
 replaced by ``InMemorySignalTable``.
 
-The connectors are a mix. Most stream. Some run an incremental snapshot, and the signal makes
-the simulation drop the incremental keys. Some run a blocking snapshot on Debezium 3.6.1, and
-their restart shows RESTARTING on one status read, then RUNNING. Some are deleted right after
-the listing (NotFound), and a few are sink connectors that the selection leaves out.
+The connectors are a mix. The majority stream. Some run an incremental snapshot, and the
+signal makes the simulation drop the incremental keys. Some run a blocking snapshot on
+Debezium 3.6.1, and their restart shows RESTARTING on one status read, then RUNNING. Some are
+deleted right after the listing (NotFound), and a few are sink connectors that the selection
+leaves out.
 
 The figures printed per run: sources, outcomes, requests sent, wall time, requests per second
 observed against the configured rate, the largest count in any one-second window, peak

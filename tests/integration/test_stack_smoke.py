@@ -82,6 +82,7 @@ def test_crd_status_subresource_patch(kube_api: client.ApiClient) -> None:
     except client.ApiException as error:
         if error.status != 409:
             raise
+
     wait_for(
         lambda: any(
             c.type == "Established" and c.status == "True"
@@ -90,6 +91,7 @@ def test_crd_status_subresource_patch(kube_api: client.ApiClient) -> None:
         30,
         "the smoke CRD to be established",
     )
+
     widget = f"w-{unique_suffix()}"
     body = {
         "apiVersion": "smoke.snapshot-operator.dev/v1",
@@ -108,11 +110,13 @@ def test_crd_status_subresource_patch(kube_api: client.ApiClient) -> None:
         widget,
         {"status": {"phase": "Done"}},
     )
+
     stored = custom.get_namespaced_custom_object(
         "smoke.snapshot-operator.dev", "v1", "default", "widgets", widget
     )
     assert stored["status"] == {"phase": "Done"}
     assert stored["metadata"]["generation"] == 1
+
     custom.delete_namespaced_custom_object(
         "smoke.snapshot-operator.dev", "v1", "default", "widgets", widget
     )

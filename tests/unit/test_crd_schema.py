@@ -290,7 +290,7 @@ def test_spec_bounds_match_model(spec_schema: dict[str, Any]) -> None:
 def test_ids_schema_limits(spec_schema: dict[str, Any]) -> None:
     ids = spec_schema["properties"]["ids"]
 
-    assert "minItems" not in ids  # The CEL rule on ids says it in words instead.
+    assert "minItems" not in ids  # The CEL rule on ids gives a worded message instead.
     assert ids["maxItems"] == spec_module.MAX_IDS
     assert ids["x-kubernetes-list-type"] == "set"
     assert "duplicate" in ids["description"]

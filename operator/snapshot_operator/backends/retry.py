@@ -8,7 +8,7 @@ The delay before retry ``n`` (counting from 0) is drawn uniformly from
 ``[0, min(backoff_max_seconds, backoff_base_seconds * 2**n)]``. This is "full jitter",
 which spreads the retries of many sources that failed together. When the server sends
 ``Retry-After`` (RFC 9110, section 10.2.3: a number of seconds or an HTTP date) and it
-asks for longer than the drawn delay, the client waits as asked. That wait is capped
+requests longer than the drawn delay, the client waits that long. That wait is capped
 at ``retry_after_max_seconds``, so a bad header cannot stall a run for hours.
 
 Both the random source and ``sleep`` are injectable, so tests run in fake time.

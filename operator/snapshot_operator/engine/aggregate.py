@@ -1,11 +1,11 @@
 """Fold per-source results into the summary, phase, message and conditions of the status.
 
 Conditions follow two conventions at once. ``Complete`` and ``Failed`` are set as a Job sets
-them, so ``kubectl wait --for=condition=Complete`` (or ``=Failed``) returns when the run ends.
-``Ready``, ``Reconciling`` and ``Stalled`` follow kstatus, which Flux and ``kubectl wait``-style
-tools use to judge health: ``Reconciling=True`` while sources are being processed,
-``Ready=True`` when every source succeeded, and ``Stalled=True`` when the run ended with
-failures that only a new resource can retry.
+them: ``Complete=True`` when every source succeeded, ``Failed=True`` when any failed.
+``Ready``, ``Reconciling`` and ``Stalled`` follow kstatus, which Flux uses to judge health.
+``Reconciling=True`` while sources are being processed, ``Ready=True`` when every source
+succeeded, and ``Stalled=True`` when the run ended with failures that only a new resource can
+retry.
 """
 
 from __future__ import annotations

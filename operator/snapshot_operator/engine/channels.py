@@ -1,8 +1,8 @@
 """Choose the signal channel for one connector, from the connector's own configuration.
 
-Debezium reads ``stop-snapshot`` from the channels listed in ``signal.enabled.channels``; its
-code default is ``source`` (the signaling table named by ``signal.data.collection``), although
-the documentation says ``source,kafka`` (``CommonConnectorConfig.SIGNAL_ENABLED_CHANNELS``,
+Debezium reads ``stop-snapshot`` from the channels listed in ``signal.enabled.channels``. Its
+code default is ``source``, the signaling table named by ``signal.data.collection``, although
+the documentation gives ``source,kafka`` (``CommonConnectorConfig.SIGNAL_ENABLED_CHANNELS``,
 Debezium 3.x). The operator uses the signaling table. It signs in with the connector's own
 database credentials, or with a Secret that the operator configuration maps to the connector.
 """

@@ -7,9 +7,9 @@ cluster's limiter and retry policy. The steps:
    family comes from ``connector.class`` and its Debezium version from ``GET /connector-plugins``.
 2. Detect: classify the committed offsets. A ``BLOCKING`` marker is read twice, because a restart
    during a blocking snapshot leaves a stale marker behind (see ``detect``).
-3. Act: nothing for no snapshot; a ``stop-snapshot`` signal for an incremental one; a connector
-   and task restart for a blocking one where the Debezium version makes that safe; a refusal
-   with the reason otherwise. In dry-run mode the result says what would be done.
+3. Act. No snapshot needs nothing. An incremental snapshot gets a ``stop-snapshot`` signal. A
+   blocking one gets a connector and task restart where the Debezium version makes that safe.
+   Anything else is refused, with the reason. In dry-run mode the result names what would be done.
 4. Verify within the timeout: the incremental keys leave the offsets, or the restarted
    connector and its tasks run again. A stop that is not visible yet is reported as such.
 
@@ -122,8 +122,8 @@ class _Facts:
 async def stop_source(run: SourceRun, name: str) -> SourceResult:
     """Return the result of stopping the snapshot running on connector ``name``.
 
-    Never raises for a failure of this source: every error becomes a failed result, so one
-    source never stops the others.
+    Every error of this source becomes a failed result, so one source never stops the others;
+    only cancellation of the calling task propagates.
     """
     facts: _Facts | None = None
     try:

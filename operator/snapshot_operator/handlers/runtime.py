@@ -1,4 +1,4 @@
-"""What the handlers share for the operator's lifetime: configuration, clients and limiters.
+"""State that the handlers share for the operator's lifetime: configuration, clients, limiters.
 
 One ``ConnectClient`` and one ``ClusterLimiter`` exist per Kafka Connect cluster, created on
 first use and shared by every resource that targets the cluster, so the limits hold across
